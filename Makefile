@@ -1,0 +1,68 @@
+# MotCua: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+MANAGE := $(PY) -m motcua.manage
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export DJANGO_SETTINGS_MODULE ?= motcua.settings.dev
+
+.PHONY: run test test-sqlite test-postgres lint format typecheck openapi messages demo bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# The environment is rebuilt only when the lock file or the project metadata change.
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --quiet --python $(PYTHON)
+	touch $@
+
+env: $(VENV)/.synced
+
+messages: $(VENV)/.synced
+	@$(PY) -m motcua.core.i18n
+
+run: $(VENV)/.synced messages
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
+	@echo
+	@echo "  MotCua chạy tại / is running at  http://127.0.0.1:$(PORT)/"
+	@echo "  Thủ tục / Procedures:            http://127.0.0.1:$(PORT)/thu-tuc/"
+	@echo "  Quản trị / Admin:                http://127.0.0.1:$(PORT)/admin/  (see var/demo-admin.txt)"
+	@echo "  API docs:                        http://127.0.0.1:$(PORT)/api/v1/docs"
+	@echo
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# The whole suite on SQLite, then on PostgreSQL where a server can be found or started.
+test: $(VENV)/.synced messages
+	DJANGO_SETTINGS_MODULE=motcua.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+	@bin/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
+
+test-sqlite: $(VENV)/.synced messages
+	DJANGO_SETTINGS_MODULE=motcua.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.synced messages
+	bin/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check src bench tests
+	$(VENV)/bin/ruff format --check src bench tests
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.synced
+	$(VENV)/bin/ruff check --fix src bench tests
+	$(VENV)/bin/ruff format src bench tests
+
+openapi: $(VENV)/.synced
+	DJANGO_SETTINGS_MODULE=motcua.settings.test $(MANAGE) export_openapi > src/motcua/api/openapi.json
+
+bench: $(VENV)/.synced
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .tools var

@@ -1,0 +1,1 @@
+"""MotCua: a national single window for online public services."""

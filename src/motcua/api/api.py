@@ -1,0 +1,95 @@
+"""The REST API under /api/v1: routers of every app, errors as RFC 9457 problems."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from motcua.catalog.api import router as catalog_router
+from motcua.core.errors import DomainError
+from motcua.core.problems import problem_response
+from motcua.units.api import router as units_router
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="MotCua API",
+    version="1",
+    description=(
+        "API của Cổng dịch vụ công một cửa quốc gia MotCua. Lỗi trả về theo RFC 9457 "
+        "(application/problem+json). The MotCua national single window API."
+    ),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+api.add_router("/units", units_router, tags=["units"])
+api.add_router("/procedures", catalog_router, tags=["catalog"])
+
+
+def _validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    cleaned = []
+    for error in errors:
+        loc = [str(p) for p in error.get("loc", [])]
+        cleaned.append({"loc": loc, "msg": str(error.get("msg", "")), "type": error.get("type")})
+    return cleaned
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return problem_response(
+        request,
+        400,
+        "invalid-input",
+        "Dữ liệu không hợp lệ",
+        "Yêu cầu có tham số hoặc nội dung không hợp lệ.",
+        errors=_validation_errors(exc.errors),
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    extra = {k: v for k, v in exc.extra.items() if k in {"param", "errors"}}
+    return problem_response(request, exc.status, exc.code, exc.title, exc.detail, **extra)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem_response(
+        request,
+        401,
+        "unauthenticated",
+        "Chưa đăng nhập",
+        "Cần đăng nhập (bearer token) để dùng chức năng này.",
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    detail = str(exc)
+    if detail.startswith("Cannot parse request body"):
+        detail = "Nội dung yêu cầu không phải JSON hợp lệ."
+    return problem_response(request, exc.status_code, "http-error", "Yêu cầu không hợp lệ", detail)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem_response(
+        request, 404, "not-found", "Không tìm thấy", "Không tìm thấy tài nguyên được yêu cầu."
+    )
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("unexpected API error", exc_info=exc)
+    return problem_response(
+        request,
+        500,
+        "server-error",
+        "Lỗi hệ thống",
+        "Đã có lỗi ngoài dự kiến; lỗi đã được ghi lại.",
+    )

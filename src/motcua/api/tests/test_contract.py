@@ -1,0 +1,65 @@
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from motcua.api.api import api
+
+COMMITTED = Path(__file__).resolve().parents[1] / "openapi.json"
+
+
+def test_committed_openapi_schema_matches_the_code():
+    """Every API change shows up in review as a diff of openapi.json: run `make openapi`."""
+    generated = api.get_openapi_schema(path_prefix="/api/v1")
+    committed = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    assert json.loads(json.dumps(generated, sort_keys=True)) == committed
+
+
+def test_openapi_and_docs_are_served(client):
+    schema = client.get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    assert schema.json()["info"]["title"] == "MotCua API"
+    assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_every_operation_documents_its_error_responses():
+    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert {"400", "404"} <= {str(k) for k in operation["responses"]}, f"{method} {path}"
+
+
+garbage = st.text(min_size=0, max_size=40)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(q=garbage, sector=garbage, level=garbage, limit=garbage, offset=garbage, code=garbage)
+def test_no_malformed_request_gets_a_500(client, q, sector, level, limit, offset, code):
+    params = {"q": q, "sector": sector, "level": level, "limit": limit, "offset": offset}
+    for url, query in [
+        ("/api/v1/procedures", params),
+        ("/api/v1/units/search", {"q": q, "limit": limit}),
+    ]:
+        response = client.get(url, query)
+        assert response.status_code in (200, 400), (url, query, response.content)
+    response = client.get(f"/api/v1/procedures/{code}".replace("?", "%3F").replace("#", "%23"))
+    assert response.status_code in (200, 404), (code, response.content)
+
+
+def test_malformed_json_body_is_a_problem_400(client):
+    # No write endpoint exists yet in /api/v1; the handler is shared, so exercise it directly.
+    from django.test import RequestFactory
+    from ninja.errors import HttpError
+
+    from motcua.api.api import on_http_error
+
+    request = RequestFactory().post("/api/v1/x", data="{", content_type="application/json")
+    response = on_http_error(request, HttpError(400, "Cannot parse request body"))
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "JSON" in json.loads(response.content)["detail"]

@@ -1,0 +1,112 @@
+"""/api/v1/procedures: search and read the catalog of administrative procedures."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from motcua.core.problems import ERRORS
+
+from . import selectors
+from .models import ProcedureVersion
+
+router = Router()
+
+
+class SectorOut(Schema):
+    code: str
+    name: str
+    name_en: str
+
+
+class FeeOut(Schema):
+    label: str
+    amount: int = Field(description="VND")
+    note: str = ""
+
+
+class ComponentOut(Schema):
+    name: str
+    required: bool
+    copies: int
+    replaced_by: str | None = Field(None, description="national database that replaces it")
+    replaced_by_name: str | None = None
+
+
+class ProcedureSummary(Schema):
+    code: str = Field(examples=["1.001193"])
+    name: str = Field(examples=["Đăng ký khai sinh"])
+    name_en: str
+    sector: SectorOut
+    levels: list[str]
+    online_level: str
+    processing_days: int
+    total_fee: int = Field(description="VND")
+    version: int
+
+
+class ProcedureOut(ProcedureSummary):
+    fees: list[FeeOut]
+    result_type: str
+    legal_basis: list[str]
+    description: str
+    components: list[ComponentOut]
+    published_at: str
+
+
+class ProcedurePage(Schema):
+    total: int
+    items: list[ProcedureSummary]
+
+
+class ProcedureQuery(Schema):
+    q: str = Field("", max_length=200, description="từ khóa, không cần dấu")
+    sector: str | None = Field(None, max_length=60)
+    level: Literal["central", "province", "commune"] | None = None
+    limit: int = Field(20, ge=1, le=selectors.MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+
+
+def _summary(v: ProcedureVersion) -> ProcedureSummary:
+    return ProcedureSummary(
+        code=v.procedure.code,
+        name=v.name,
+        name_en=v.name_en,
+        sector=SectorOut(code=v.sector.code, name=v.sector.name, name_en=v.sector.name_en),
+        levels=v.levels,
+        online_level=v.online_level,
+        processing_days=v.processing_days,
+        total_fee=v.total_fee,
+        version=v.version,
+    )
+
+
+@router.get("", response={200: ProcedurePage, **ERRORS})
+def search_procedures(request: HttpRequest, params: Query[ProcedureQuery]) -> ProcedurePage:
+    page = selectors.search(params.q, params.sector, params.level, params.limit, params.offset)
+    return ProcedurePage(total=page.total, items=[_summary(v) for v in page.items])
+
+
+@router.get("/{code}", response={200: ProcedureOut, **ERRORS})
+def get_procedure(request: HttpRequest, code: str) -> ProcedureOut:
+    v = selectors.get_published(code)
+    return ProcedureOut(
+        **_summary(v).model_dump(),
+        fees=[FeeOut(**fee) for fee in v.fees],
+        result_type=v.result_type,
+        legal_basis=v.legal_basis,
+        description=v.description,
+        components=[
+            ComponentOut(
+                name=c.name,
+                required=c.required,
+                copies=c.copies,
+                replaced_by=c.replaced_by or None,
+                replaced_by_name=c.replaced_by_name or None,
+            )
+            for c in v.components.all()
+        ],
+        published_at=v.published_at.isoformat(),
+    )

@@ -1,0 +1,136 @@
+from django.db import models
+
+# The national databases a dossier component can be replaced by ("declare once").
+# TODO(registries issue): move to `registries` when it publishes its list of databases.
+NATIONAL_DATABASES = {
+    "population": "Cơ sở dữ liệu quốc gia về dân cư",
+    "civil_status": "Cơ sở dữ liệu hộ tịch điện tử",
+    "enterprise": "Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp",
+    "land": "Cơ sở dữ liệu đất đai",
+    "social_insurance": "Cơ sở dữ liệu về bảo hiểm",
+    "judicial_records": "Cơ sở dữ liệu lý lịch tư pháp",
+}
+
+
+class Sector(models.Model):
+    """A sector (lĩnh vực) that procedures belong to, e.g. Hộ tịch."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "lĩnh vực"
+        verbose_name_plural = "lĩnh vực"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(models.Model):
+    """An administrative procedure (thủ tục hành chính), identified by its national code.
+    Its content lives in versions; `current` is the published one."""
+
+    code = models.CharField(max_length=20, unique=True)
+    current = models.OneToOneField(
+        "ProcedureVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "thủ tục hành chính"
+        verbose_name_plural = "thủ tục hành chính"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ProcedureVersion(models.Model):
+    """One published version of a procedure's content (phiên bản). Never edited after
+    publication: a change publishes a new version and dossiers keep the one they used."""
+
+    class OnlineLevel(models.TextChoices):
+        FULL = "full", "Toàn trình"
+        PARTIAL = "partial", "Một phần"
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", "Đang áp dụng"
+        SUPERSEDED = "superseded", "Đã thay thế"
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, db_index=True)
+    name = models.CharField(max_length=500)
+    name_en = models.CharField(max_length=500, blank=True)
+    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="procedures")
+    at_central = models.BooleanField(default=False)
+    at_province = models.BooleanField(default=False)
+    at_commune = models.BooleanField(default=False)
+    online_level = models.CharField(max_length=10, choices=OnlineLevel.choices)
+    processing_days = models.PositiveSmallIntegerField(help_text="working days; 0 = same day")
+    fees = models.JSONField(default=list, blank=True)
+    result_type = models.CharField(max_length=500)
+    legal_basis = models.JSONField(default=list, blank=True)
+    description = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64)
+    search_text = models.TextField(help_text="folded name, code and sector, for search")
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["procedure__code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "version"], name="uniq_procedure_version")
+        ]
+        verbose_name = "phiên bản thủ tục"
+        verbose_name_plural = "phiên bản thủ tục"
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} v{self.version} {self.name}"
+
+    @property
+    def code(self) -> str:
+        return self.procedure.code
+
+    @property
+    def levels(self) -> list[str]:
+        flags = [
+            ("central", self.at_central),
+            ("province", self.at_province),
+            ("commune", self.at_commune),
+        ]
+        return [level for level, on in flags if on]
+
+    @property
+    def total_fee(self) -> int:
+        return sum(int(fee.get("amount", 0)) for fee in self.fees)
+
+
+class Component(models.Model):
+    """A dossier component (thành phần hồ sơ) a procedure version asks for, or that a
+    national database replaces so the person does not bring it."""
+
+    version = models.ForeignKey(
+        ProcedureVersion, on_delete=models.CASCADE, related_name="components"
+    )
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=500)
+    required = models.BooleanField(default=True)
+    copies = models.PositiveSmallIntegerField(default=1)
+    replaced_by = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="uniq_component_position")
+        ]
+        verbose_name = "thành phần hồ sơ"
+        verbose_name_plural = "thành phần hồ sơ"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def replaced_by_name(self) -> str:
+        return NATIONAL_DATABASES.get(self.replaced_by, "")

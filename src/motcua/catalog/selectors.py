@@ -1,0 +1,112 @@
+"""Read queries on the catalog: search with ranking, browse by sector and level, lookups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from motcua.core.errors import InvalidInput, NotFound
+from motcua.core.text import fold
+
+from .models import Component, ProcedureVersion, Sector
+
+LEVELS = ("central", "province", "commune")
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    total: int
+    items: list[ProcedureVersion]
+
+
+def _published_rows() -> QuerySet[ProcedureVersion]:
+    return ProcedureVersion.objects.filter(status=ProcedureVersion.Status.PUBLISHED)
+
+
+def published() -> QuerySet[ProcedureVersion]:
+    return _published_rows().select_related("procedure", "sector")
+
+
+def sectors() -> QuerySet[Sector]:
+    return Sector.objects.all()
+
+
+def get_sector(code: str) -> Sector:
+    try:
+        return Sector.objects.get(code=code)
+    except Sector.DoesNotExist:
+        raise InvalidInput(f"Lĩnh vực '{code}' không tồn tại.", param="sector") from None
+
+
+def get_published(code: str) -> ProcedureVersion:
+    """The current version of procedure `code`, with its components."""
+    try:
+        return (
+            published()
+            .prefetch_related(
+                Prefetch("components", queryset=Component.objects.order_by("position"))
+            )
+            .get(procedure__code=code)
+        )
+    except ProcedureVersion.DoesNotExist:
+        raise NotFound(f"Không có thủ tục mã {code}.") from None
+
+
+def search(
+    q: str = "",
+    sector: str | None = None,
+    level: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchPage:
+    """Published procedures matching every word of `q` (case and diacritics ignored), in
+    `sector` and at `level`; the best match first, then by code."""
+    if level and level not in LEVELS:
+        raise InvalidInput(
+            f"Cấp thực hiện '{level}' không hợp lệ; chọn một trong: {', '.join(LEVELS)}.",
+            param="level",
+        )
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit phải từ 1 đến {MAX_LIMIT}.", param="limit")
+    if offset < 0:
+        raise InvalidInput("offset không được âm.", param="offset")
+    if len(q) > 200:
+        raise InvalidInput("Từ khóa tìm kiếm quá dài (tối đa 200 ký tự).", param="q")
+    qs = _published_rows()
+    if sector:
+        qs = qs.filter(sector=get_sector(sector))
+    if level:
+        qs = qs.filter(**{f"at_{level}": True})
+    words = fold(q).split()
+    if not words:
+        qs = qs.select_related("procedure", "sector").order_by("procedure__code")
+        return SearchPage(total=qs.count(), items=list(qs[offset : offset + limit]))
+    for word in words:
+        qs = qs.filter(search_text__contains=word)
+    phrase = " ".join(words)
+    candidates = list(qs.select_related("procedure").only("id", "name", "procedure__code"))
+    candidates.sort(key=lambda v: _rank(v, phrase, words))
+    page_ids = [v.id for v in candidates[offset : offset + limit]]
+    by_id = {v.id: v for v in published().filter(id__in=page_ids)}
+    return SearchPage(total=len(candidates), items=[by_id[i] for i in page_ids])
+
+
+def _rank(version: ProcedureVersion, phrase: str, words: list[str]) -> tuple[int, int, str]:
+    name = fold(version.name)
+    bare = name.removeprefix("thu tuc ")
+    code = version.procedure.code
+    if phrase == fold(code):
+        score = 0
+    elif phrase in (name, bare):
+        score = 1
+    elif bare.startswith(phrase) or name.startswith(phrase):
+        score = 2
+    elif f" {phrase} " in f" {name} ":
+        score = 3
+    elif all(w in name for w in words):
+        score = 4
+    else:
+        score = 5
+    return (score, len(name), code)

@@ -1,0 +1,34 @@
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+DEMO_CATALOG = Path(__file__).resolve().parents[3] / "catalog" / "fixtures" / "demo_procedures.json"
+
+
+class Command(BaseCommand):
+    help = "Load the demo data: units and agencies, the demo catalog, a demo administrator."
+
+    def handle(self, *args: object, **options: object) -> None:
+        call_command("load_units", stdout=self.stdout)
+        call_command("import_procedures", str(DEMO_CATALOG), stdout=self.stdout)
+        self._demo_admin()
+
+    def _demo_admin(self) -> None:
+        """A local administrator whose password is generated once and kept in var/."""
+        path = Path(settings.VAR_DIR) / "demo-admin.txt"
+        user_model = get_user_model()
+        if path.exists() and user_model.objects.filter(username="admin").exists():
+            return
+        password = secrets.token_urlsafe(12)
+        user, _ = user_model.objects.get_or_create(username="admin")
+        user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"username: admin\npassword: {password}\n", encoding="utf-8")
+        path.chmod(0o600)
+        self.stdout.write(f"Tài khoản quản trị demo: admin / {password} (lưu tại {path})")

@@ -1,0 +1,12 @@
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def vnd(amount: int | None) -> str:
+    """12000 -> '12.000 đồng'; 0 -> 'Miễn phí'."""
+    if not amount:
+        return _("Miễn phí")
+    return f"{int(amount):,} đồng".replace(",", ".")

@@ -1,0 +1,65 @@
+"""Read queries on administrative units for views, the API and other apps."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import QuerySet
+
+from motcua.core.errors import NotFound
+from motcua.core.text import fold
+
+from .models import Agency, Commune, Province
+
+_DIVISION_PREFIX = re.compile(r"^(thanh pho|tinh|xa|phuong|dac khu) ")
+
+
+def provinces() -> QuerySet[Province]:
+    return Province.objects.all()
+
+
+def get_province(code: str) -> Province:
+    try:
+        return Province.objects.get(code=code)
+    except Province.DoesNotExist:
+        raise NotFound(f"Không có tỉnh, thành phố mã {code}.") from None
+
+
+def communes_of(province_code: str) -> QuerySet[Commune]:
+    province = get_province(province_code)
+    return Commune.objects.filter(province=province)
+
+
+def search_units(query: str, limit: int = 20) -> list[Province | Commune]:
+    """Provinces and communes whose name contains every word of `query`, ignoring case and
+    diacritics; exact and prefix matches first."""
+    words = fold(query).split()
+    if not words:
+        return []
+    phrase = " ".join(words)
+    province_qs = Province.objects.all()
+    commune_qs = Commune.objects.select_related("province")
+    for word in words:
+        province_qs = province_qs.filter(name_folded__contains=word)
+        commune_qs = commune_qs.filter(name_folded__contains=word)
+    found: list[Province | Commune] = [*province_qs[:limit], *commune_qs[: limit * 5]]
+
+    def rank(unit: Province | Commune) -> tuple[int, int, str]:
+        name = unit.name_folded
+        bare = _DIVISION_PREFIX.sub("", name)
+        if phrase in (name, bare):
+            score = 0
+        elif bare.startswith(phrase) or name.startswith(phrase):
+            score = 1
+        elif f" {phrase}" in f" {name}":
+            score = 2
+        else:
+            score = 3
+        return (score, len(name), unit.code)
+
+    return sorted(found, key=rank)[:limit]
+
+
+def agencies_of(province_code: str, commune_code: str | None = None) -> QuerySet[Agency]:
+    qs = Agency.objects.filter(province_id=province_code)
+    return qs.filter(commune_id=commune_code) if commune_code else qs.filter(commune__isnull=True)

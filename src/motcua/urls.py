@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from motcua.api.api import api
+from motcua.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("motcua.portal.urls")),
+]
+
+handler400 = "motcua.core.views.bad_request"
+handler404 = "motcua.core.views.not_found"
+handler500 = "motcua.core.views.server_error"
