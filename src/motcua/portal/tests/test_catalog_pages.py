@@ -18,7 +18,7 @@ def test_catalog_search_page_finds_without_diacritics(client, small_catalog):
 
 def test_catalog_page_browses_by_sector_and_level(client, small_catalog):
     html = client.get("/thu-tuc/", {"sector": "xay-dung", "level": "commune"}).content.decode()
-    assert "Cấp giấy phép xây dựng nhà ở riêng lẻ" in html
+    assert "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ" in html
     assert "Đăng ký khai sinh" not in html
 
 
