@@ -8,6 +8,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from motcua.catalog.api import router as catalog_router
 from motcua.core.errors import DomainError
@@ -16,7 +17,15 @@ from motcua.units.api import router as units_router
 
 logger = logging.getLogger(__name__)
 
+
+class UnicodeJSONRenderer(JSONRenderer):
+    """UTF-8 JSON: Vietnamese names readable as they are, not as \\u escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=UnicodeJSONRenderer(),
     title="MotCua API",
     version="1",
     description=(

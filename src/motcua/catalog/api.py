@@ -25,6 +25,7 @@ class FeeOut(Schema):
     label: str
     amount: int = Field(description="VND")
     note: str = ""
+    optional: bool = False
 
 
 class ComponentOut(Schema):
@@ -43,7 +44,7 @@ class ProcedureSummary(Schema):
     levels: list[str]
     online_level: str
     processing_days: int
-    total_fee: int = Field(description="VND")
+    total_fee: int = Field(description="VND, the fees every applicant pays")
     version: int
 
 

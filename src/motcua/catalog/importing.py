@@ -86,8 +86,8 @@ def parse_json(content: str) -> ParsedCatalog:
 
 def parse_csv(content: str) -> ParsedCatalog:
     """One procedure a row. `levels` and `legal_basis` separate items with ';'; `fees` holds
-    items 'label:amount' separated by ';'; `components` holds items separated by ' | ', each
-    'name ; required (1/0) ; copies ; replaced_by'."""
+    items 'label:amount' (or 'label:amount:optional') separated by ';'; `components` holds
+    items separated by ' | ', each 'name ; required (1/0) ; copies ; replaced_by'."""
     result = ParsedCatalog()
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
@@ -119,10 +119,11 @@ def _split(value: str | None, sep: str = ";") -> list[str]:
 def _csv_record(row: dict[str, str]) -> dict[str, Any]:
     fees = []
     for item in _split(row.get("fees")):
-        label, _, amount = item.rpartition(":")
+        optional = item.endswith(":optional")
+        label, _, amount = item.removesuffix(":optional").rpartition(":")
         if not label or not amount.strip().isdigit():
-            raise ValueError(f"fees: '{item}' phải có dạng 'tên lệ phí:số tiền'")
-        fees.append({"label": label.strip(), "amount": int(amount)})
+            raise ValueError(f"fees: '{item}' phải có dạng 'tên lệ phí:số tiền[:optional]'")
+        fees.append({"label": label.strip(), "amount": int(amount), "optional": optional})
     components = []
     for item in _split(row.get("components"), "|"):
         parts = [p.strip() for p in item.split(";")]

@@ -104,7 +104,8 @@ class ProcedureVersion(models.Model):
 
     @property
     def total_fee(self) -> int:
-        return sum(int(fee.get("amount", 0)) for fee in self.fees)
+        """What every applicant pays: the fees that are not optional."""
+        return sum(int(fee.get("amount", 0)) for fee in self.fees if not fee.get("optional"))
 
 
 class Component(models.Model):

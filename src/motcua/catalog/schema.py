@@ -28,6 +28,7 @@ class FeeIn(Strict):
     label: str = Field(min_length=1, max_length=300)
     amount: int = Field(ge=0, le=1_000_000_000, description="VND")
     note: str = Field(default="", max_length=1000)
+    optional: bool = Field(default=False, description="only when the person asks for it")
 
 
 class ComponentIn(Strict):

@@ -83,7 +83,7 @@ def test_import_csv():
         '"Luật Hộ tịch 2014;Nghị định 123/2015/NĐ-CP",,'
         '"Tờ khai ; 1 ; 1 | Giấy chứng sinh ; 1 ; 1 | Căn cước ; 1 ; 1 ; population"\n'
         "1.000894,Đăng ký kết hôn,Marriage registration,ho-tich,commune,partial,5,"
-        '"Lệ phí:30000",Giấy chứng nhận kết hôn,,,"Tờ khai ; 1 ; 2"\n'
+        '"Lệ phí:30000;Bản sao:8000:optional",Giấy chứng nhận kết hôn,,,"Tờ khai ; 1 ; 2"\n'
     )
     services.import_file(_document(), "sectors.json")
     report = services.import_file(content, "catalog.csv")
@@ -92,7 +92,8 @@ def test_import_csv():
     assert [c.name for c in birth.components.all()] == ["Tờ khai", "Giấy chứng sinh", "Căn cước"]
     assert birth.legal_basis == ["Luật Hộ tịch 2014", "Nghị định 123/2015/NĐ-CP"]
     marriage = Procedure.objects.get(code="1.000894").current
-    assert marriage.total_fee == 30000
+    assert marriage.total_fee == 30000, "the optional copy fee is not in the total"
+    assert marriage.fees[1] == {"label": "Bản sao", "amount": 8000, "note": "", "optional": True}
     assert marriage.components.get().copies == 2
 
 

@@ -49,6 +49,15 @@ def test_unknown_procedure_page_is_404(client, small_catalog):
     assert client.get("/thu-tuc/9.999999/").status_code == 404
 
 
-def test_pages_are_english_when_asked(client, small_catalog):
-    html = client.get("/thu-tuc/", headers={"Accept-Language": "en"}).content.decode()
+def test_pages_are_vietnamese_even_for_an_english_browser(client, small_catalog):
+    html = client.get("/thu-tuc/", headers={"Accept-Language": "en-US,en"}).content.decode()
+    assert 'lang="vi"' in html
+    assert "Thủ tục hành chính" in html
+
+
+def test_language_switcher_turns_pages_english(client, small_catalog):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/thu-tuc/"})
+    assert response.status_code == 302
+    html = client.get("/thu-tuc/").content.decode()
+    assert 'lang="en"' in html
     assert "Administrative procedures" in html
