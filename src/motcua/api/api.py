@@ -12,7 +12,7 @@ from ninja.renderers import JSONRenderer
 
 from motcua.catalog.api import router as catalog_router
 from motcua.core.errors import DomainError
-from motcua.core.problems import problem_response
+from motcua.core.problems import problem_response, server_error_problem
 from motcua.units.api import router as units_router
 
 logger = logging.getLogger(__name__)
@@ -95,10 +95,4 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unexpected API error", exc_info=exc)
-    return problem_response(
-        request,
-        500,
-        "server-error",
-        "Lỗi hệ thống",
-        "Đã có lỗi ngoài dự kiến; lỗi đã được ghi lại.",
-    )
+    return server_error_problem(request)

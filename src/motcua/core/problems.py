@@ -44,4 +44,15 @@ def problem_response(
     )
 
 
+def server_error_problem(request: HttpRequest | None) -> JsonResponse:
+    """The one answer to an unexpected error: no details leak; the error is logged."""
+    return problem_response(
+        request,
+        500,
+        "server-error",
+        "Lỗi hệ thống",
+        "Đã có lỗi ngoài dự kiến; lỗi đã được ghi lại.",
+    )
+
+
 ERRORS = {400: Problem, 404: Problem}

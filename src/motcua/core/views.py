@@ -6,7 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from .problems import problem_response
+from .problems import problem_response, server_error_problem
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -47,11 +47,5 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
-        return problem_response(
-            request,
-            500,
-            "server-error",
-            "Lỗi hệ thống",
-            "Đã có lỗi ngoài dự kiến; lỗi đã được ghi lại.",
-        )
+        return server_error_problem(request)
     return render(request, "errors/500.html", status=500)

@@ -23,7 +23,8 @@ class AgencyKind:
     is_service_center: bool = False
 
 
-PROVINCE_AGENCY_KINDS = [
+# Every province and every commune has a People's Committee and a service centre.
+_EVERY_UNIT = [
     AgencyKind("ubnd", "Ủy ban nhân dân {unit}", "People's Committee of {unit}"),
     AgencyKind(
         "tthcc",
@@ -31,6 +32,10 @@ PROVINCE_AGENCY_KINDS = [
         "Public Administration Service Center of {unit}",
         is_service_center=True,
     ),
+]
+
+PROVINCE_AGENCY_KINDS = [
+    *_EVERY_UNIT,
     AgencyKind("so-tp", "Sở Tư pháp {unit}", "Department of Justice of {unit}"),
     AgencyKind("so-xd", "Sở Xây dựng {unit}", "Department of Construction of {unit}"),
     AgencyKind("so-tc", "Sở Tài chính {unit}", "Department of Finance of {unit}"),
@@ -58,13 +63,7 @@ PROVINCE_AGENCY_KINDS = [
 ]
 
 COMMUNE_AGENCY_KINDS = [
-    AgencyKind("ubnd", "Ủy ban nhân dân {unit}", "People's Committee of {unit}"),
-    AgencyKind(
-        "tthcc",
-        "Trung tâm Phục vụ hành chính công {unit}",
-        "Public Administration Service Center of {unit}",
-        is_service_center=True,
-    ),
+    *_EVERY_UNIT,
     AgencyKind("ca", "Công an {unit}", "Police of {unit}"),
 ]
 
