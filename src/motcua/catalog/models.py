@@ -75,6 +75,9 @@ class ProcedureVersion(models.Model):
     legal_basis = models.JSONField(default=list, blank=True)
     description = models.TextField(blank=True)
     content_hash = models.CharField(max_length=64)
+    name_folded = models.CharField(
+        max_length=500, default="", help_text="folded name without 'Thủ tục', for ranking"
+    )
     search_text = models.TextField(help_text="folded name, code and sector, for search")
     published_at = models.DateTimeField()
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Length
 
 from motcua.core.errors import InvalidInput, NotFound
 from motcua.core.text import fold
@@ -85,28 +86,30 @@ def search(
         return SearchPage(total=qs.count(), items=list(qs[offset : offset + limit]))
     for word in words:
         qs = qs.filter(search_text__contains=word)
-    phrase = " ".join(words)
-    candidates = list(qs.select_related("procedure").only("id", "name", "procedure__code"))
-    candidates.sort(key=lambda v: _rank(v, phrase, words))
-    page_ids = [v.id for v in candidates[offset : offset + limit]]
-    by_id = {v.id: v for v in published().filter(id__in=page_ids)}
-    return SearchPage(total=len(candidates), items=[by_id[i] for i in page_ids])
+    qs = qs.annotate(
+        rank=_rank(q.strip(), " ".join(words), words), name_length=Length("name_folded")
+    )
+    ranked = qs.select_related("procedure", "sector").order_by(
+        "rank", "name_length", "procedure__code"
+    )
+    return SearchPage(total=qs.count(), items=list(ranked[offset : offset + limit]))
 
 
-def _rank(version: ProcedureVersion, phrase: str, words: list[str]) -> tuple[int, int, str]:
-    name = fold(version.name)
-    bare = name.removeprefix("thu tuc ")
-    code = version.procedure.code
-    if phrase == fold(code):
-        score = 0
-    elif phrase in (name, bare):
-        score = 1
-    elif bare.startswith(phrase) or name.startswith(phrase):
-        score = 2
-    elif f" {phrase} " in f" {name} ":
-        score = 3
-    elif all(w in name for w in words):
-        score = 4
-    else:
-        score = 5
-    return (score, len(name), code)
+def _rank(raw: str, phrase: str, words: list[str]) -> Case:
+    """0 exact code, 1 exact name, 2 name starts with the phrase, 3 the phrase stands in the
+    name, 4 every word is in the name, 5 the words are elsewhere (code, sector, English)."""
+    all_words_in_name = Q()
+    for word in words:
+        all_words_in_name &= Q(name_folded__contains=word)
+    return Case(
+        When(procedure__code=raw, then=Value(0)),
+        When(name_folded=phrase, then=Value(1)),
+        When(name_folded__startswith=f"{phrase} ", then=Value(2)),
+        When(
+            Q(name_folded__contains=f" {phrase} ") | Q(name_folded__endswith=f" {phrase}"),
+            then=Value(3),
+        ),
+        When(all_words_in_name, then=Value(4)),
+        default=Value(5),
+        output_field=IntegerField(),
+    )

@@ -84,6 +84,11 @@ def upsert_sector(sector: SectorIn) -> Sector:
     return obj
 
 
+def fold_name(name: str) -> str:
+    """The name as search compares it: folded, without the leading word 'Thủ tục'."""
+    return fold(name).removeprefix("thu tuc ")
+
+
 def content_hash(record: ProcedureIn) -> str:
     body = record.model_dump(mode="json")
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
@@ -122,6 +127,7 @@ def publish(record: ProcedureIn, actor: str) -> str:
         legal_basis=record.legal_basis,
         description=record.description,
         content_hash=digest,
+        name_folded=fold_name(record.name),
         search_text=fold(f"{record.name} {record.code} {sector.name} {record.name_en}"),
         published_at=timezone.now(),
     )
