@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .models import NATIONAL_DATABASES
 
 CODE_RE = re.compile(r"^\d\.\d{6}$")
+SECTOR_CODE_RE = re.compile(r"^[a-z0-9-]{2,60}$")
 Level = Literal["central", "province", "commune"]
 
 
@@ -19,7 +20,7 @@ class Strict(BaseModel):
 
 
 class SectorIn(Strict):
-    code: str = Field(pattern=r"^[a-z0-9-]{2,60}$")
+    code: str = Field(pattern=SECTOR_CODE_RE.pattern)
     name: str = Field(min_length=2, max_length=200)
     name_en: str = Field(default="", max_length=200)
 

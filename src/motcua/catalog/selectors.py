@@ -11,6 +11,7 @@ from motcua.core.errors import InvalidInput, NotFound
 from motcua.core.text import fold
 
 from .models import Component, ProcedureVersion, Sector
+from .schema import CODE_RE, SECTOR_CODE_RE
 
 LEVELS = ("central", "province", "commune")
 MAX_LIMIT = 100
@@ -35,6 +36,8 @@ def sectors() -> QuerySet[Sector]:
 
 
 def get_sector(code: str) -> Sector:
+    if not SECTOR_CODE_RE.match(code):
+        raise InvalidInput(f"Lĩnh vực '{code}' không tồn tại.", param="sector")
     try:
         return Sector.objects.get(code=code)
     except Sector.DoesNotExist:
@@ -43,6 +46,8 @@ def get_sector(code: str) -> Sector:
 
 def get_published(code: str) -> ProcedureVersion:
     """The current version of procedure `code`, with its components."""
+    if not CODE_RE.match(code):
+        raise NotFound(f"Không có thủ tục mã {code}.")
     try:
         return (
             published()

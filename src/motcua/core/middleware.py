@@ -8,6 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from .problems import problem_response
+
 
 class VietnameseFirstLocaleMiddleware:
     """Activate the language the person picked (the language cookie set by the switcher),
@@ -26,3 +28,19 @@ class VietnameseFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class RejectNulMiddleware:
+    """A NUL character has no business in a URL; PostgreSQL cannot even store one. Refuse
+    such a request with a 400 before any view or query sees it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return problem_response(
+                request, 400, "invalid-input", "Yêu cầu không hợp lệ",
+                "Địa chỉ yêu cầu chứa ký tự không hợp lệ.",
+            )  # fmt: skip
+        return self.get_response(request)

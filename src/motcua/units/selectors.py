@@ -19,6 +19,8 @@ def provinces() -> QuerySet[Province]:
 
 
 def get_province(code: str) -> Province:
+    if not (len(code) == 2 and code.isdigit()):
+        raise NotFound(f"Không có tỉnh, thành phố mã {code}.")
     try:
         return Province.objects.get(code=code)
     except Province.DoesNotExist:

@@ -48,7 +48,23 @@ def test_no_malformed_request_gets_a_500(client, q, sector, level, limit, offset
         response = client.get(url, query)
         assert response.status_code in (200, 400), (url, query, response.content)
     response = client.get(f"/api/v1/procedures/{code}".replace("?", "%3F").replace("#", "%23"))
-    assert response.status_code in (200, 404), (code, response.content)
+    expected = (400,) if "\x00" in code else (200, 404)
+    assert response.status_code in expected, (code, response.content)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/procedures/%00",
+        "/api/v1/procedures?sector=a%00b",
+        "/api/v1/units/provinces/0%00/communes",
+    ],
+)
+def test_nul_characters_are_refused_not_crashed_on(client, url):
+    response = client.get(url)
+    assert response.status_code in (400, 404)
+    assert response["Content-Type"] == "application/problem+json"
 
 
 def test_malformed_json_body_is_a_problem_400(client):
