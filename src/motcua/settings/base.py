@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "motcua.core",
     "motcua.audit",
     "motcua.units",
+    # identity before oauth2_provider: its templates replace the toolkit's English ones.
+    "motcua.identity",
+    "oauth2_provider",
     "motcua.catalog",
     "motcua.api",
     "motcua.portal",
@@ -103,6 +106,13 @@ def database_config(url: str | None) -> dict[str, Any]:
 DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Which settings module is in force, said explicitly: development-only tools (the "phone" page
+# that shows login codes, `manage.py issue_token`) run only under "development" or "test".
+MOTCUA_ENV = "base"
+
+# Subjects of the national digital identity (motcua.identity): people, organisations, officials.
+AUTH_USER_MODEL = "identity.Account"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -141,3 +151,80 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+
+def oidc_private_key(path: Path | None = None) -> str:
+    """The PEM private key that signs ID tokens (RS256): $OIDC_RSA_PRIVATE_KEY when set, else the
+    key in `path`, generated there once (mode 0600) when missing; "" when neither is given."""
+    pem = os.environ.get("OIDC_RSA_PRIVATE_KEY", "").strip()
+    if pem or path is None:
+        return pem
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(generate_rsa_pem(), encoding="ascii")
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii")
+
+
+def generate_rsa_pem(bits: int = 2048) -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+
+
+# The built-in OpenID Connect provider (django-oauth-toolkit). The issuer is this site's root
+# URL: discovery at /.well-known/openid-configuration, the endpoints under /o/. The `acr` claim
+# is "urn:motcua:loa:1" or "urn:motcua:loa:2" (assurance level 1 or 2).
+OAUTH2_PROVIDER: dict[str, Any] = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": oidc_private_key(),
+    # Empty: the issuer is derived from the request's host (ALLOWED_HOSTS guards it).
+    "OIDC_ISS_ENDPOINT": os.environ.get("OIDC_PROVIDER_ISSUER", "").rstrip("/"),
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OAUTH2_VALIDATOR_CLASS": "motcua.identity.oidc.Validator",
+    "OIDC_SERVER_CLASS": "motcua.identity.oidc.Server",
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,  # RFC 9207 `iss` on the redirect
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,  # only checksums of tokens at rest
+    "SCOPES": {
+        "openid": "Đăng nhập bằng định danh điện tử",
+        "profile": "Họ và tên",
+        "birthdate": "Ngày sinh",
+        "personal_id": "Số định danh cá nhân / mã số doanh nghiệp",
+        "address": "Nơi thường trú",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 15 * 60,
+    "ID_TOKEN_EXPIRE_SECONDS": 15 * 60,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 8 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REQUEST_APPROVAL_PROMPT": "auto",
+}
+
+# Named so that migrations pointing at the toolkit's swappable token model resolve.
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105
+
+# The portal as an OpenID Connect relying party: any provider can replace the built-in one.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "http://127.0.0.1:8000").rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "motcua-portal")
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid profile birthdate personal_id address")
+# Empty: the callback URL is built from the request (…/dang-nhap/callback).
+OIDC_REDIRECT_URI = os.environ.get("OIDC_REDIRECT_URI", "")
+OIDC_HTTP_TIMEOUT = float(os.environ.get("OIDC_HTTP_TIMEOUT", "5"))

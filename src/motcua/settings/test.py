@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import database_config
+from .base import OAUTH2_PROVIDER, database_config, generate_rsa_pem
 
 DEBUG = False
 SECRET_KEY = "test-only-key"  # noqa: S105
@@ -15,3 +15,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+MOTCUA_ENV = "test"
+# A signing key made in memory once per test process, never written anywhere.
+OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": generate_rsa_pem()}

@@ -16,6 +16,18 @@ class Command(BaseCommand):
         call_command("load_units", stdout=self.stdout)
         call_command("import_procedures", str(DEMO_CATALOG), stdout=self.stdout)
         self._demo_admin()
+        call_command("setup_oidc_clients", stdout=self.stdout)
+        self._demo_subjects()
+
+    def _demo_subjects(self) -> None:
+        """Citizens, a business and an official who log in with ID + password + TOTP."""
+        from motcua.identity.demo import ensure_demo_subjects
+
+        path = ensure_demo_subjects()
+        self.stdout.write(
+            f"Chủ thể demo / demo subjects: mật khẩu tại {path}; "
+            "mã xác thực tại http://127.0.0.1:8000/dien-thoai/<số định danh>/"
+        )
 
     def _demo_admin(self) -> None:
         """A local administrator whose password is generated once and kept in var/."""
@@ -24,7 +36,7 @@ class Command(BaseCommand):
         if path.exists() and user_model.objects.filter(username="admin").exists():
             return
         password = secrets.token_urlsafe(12)
-        user, _ = user_model.objects.get_or_create(username="admin")
+        user, _ = user_model.objects.get_or_create(username="admin", defaults={"kind": "system"})
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()

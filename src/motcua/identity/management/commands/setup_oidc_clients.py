@@ -1,0 +1,75 @@
+"""Register the built-in relying parties (portal, back office) with the OpenID provider,
+idempotently. Secrets come from the environment, else are generated once into var/."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from motcua.identity import services
+
+DEFAULT_BASE = "http://127.0.0.1:8000"
+
+
+def _uris(env: str, default: str) -> list[str]:
+    return os.environ.get(env, default).split()
+
+
+def client_specs() -> list[tuple[services.ClientSpec, str]]:
+    """Each client with the environment variable that may hold its secret."""
+    return [
+        (
+            services.ClientSpec(
+                client_id=os.environ.get("MOTCUA_PORTAL_CLIENT_ID", "motcua-portal"),
+                name="Cổng dịch vụ công MotCua",
+                redirect_uris=_uris(
+                    "MOTCUA_PORTAL_REDIRECT_URIS",
+                    f"{DEFAULT_BASE}/dang-nhap/callback http://localhost:8000/dang-nhap/callback",
+                ),
+                post_logout_redirect_uris=_uris(
+                    "MOTCUA_PORTAL_POST_LOGOUT_URIS", f"{DEFAULT_BASE}/ http://localhost:8000/"
+                ),
+            ),
+            "MOTCUA_PORTAL_CLIENT_SECRET",
+        ),
+        (
+            services.ClientSpec(
+                client_id=os.environ.get("MOTCUA_BACKOFFICE_CLIENT_ID", "motcua-backoffice"),
+                name="Hệ thống một cửa điện tử (cán bộ)",
+                redirect_uris=_uris(
+                    "MOTCUA_BACKOFFICE_REDIRECT_URIS", f"{DEFAULT_BASE}/can-bo/dang-nhap/callback"
+                ),
+                post_logout_redirect_uris=_uris(
+                    "MOTCUA_BACKOFFICE_POST_LOGOUT_URIS", f"{DEFAULT_BASE}/can-bo/"
+                ),
+            ),
+            "MOTCUA_BACKOFFICE_CLIENT_SECRET",
+        ),
+    ]
+
+
+class Command(BaseCommand):
+    help = "Đăng ký các ứng dụng kết nối OIDC (cổng, một cửa điện tử). Register the OIDC clients."
+
+    def handle(self, *args: object, **options: object) -> None:
+        path = Path(settings.VAR_DIR) / "oidc-clients.json"
+        stored: dict[str, str] = {}
+        if path.exists():
+            stored = json.loads(path.read_text(encoding="utf-8"))
+        for spec, secret_env in client_specs():
+            secret = os.environ.get(secret_env)
+            if not secret:
+                secret = stored.get(spec.client_id) or secrets.token_urlsafe(48)
+                stored[spec.client_id] = secret
+            created = services.register_client(spec, secret, actor="setup_oidc_clients")
+            verb = "đã tạo / created" if created else "đã cập nhật / updated"
+            self.stdout.write(f"OIDC client {spec.client_id}: {verb}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+        path.chmod(0o600)
+        self.stdout.write(f"Khóa bí mật lưu tại / secrets kept in {path}")

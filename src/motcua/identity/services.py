@@ -1,0 +1,472 @@
+"""The identity provider's public functions: enrol subjects, log them in (password + TOTP,
+with rate limits and lockouts), the claims a subject releases, tokens and registered clients.
+Every write runs in a transaction with its audit entry."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pyotp
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    set_token_value,
+)
+from oauthlib.common import generate_token
+
+from motcua.audit import services as audit
+from motcua.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from motcua.units import selectors as units
+
+from . import identifiers
+from .errors import LoginFailed, LoginLocked, LoginThrottled
+from .models import Account, LoginAttempt, Official, Organisation, Person, TokenAssurance
+
+MAX_FAILURES = 5  # per identifier typed, known or not
+MAX_FAILURES_PER_IP = 20
+LOCK_MINUTES = 15
+TOTP_INTERVAL = 30
+LOGIN_KINDS = (Account.Kind.PERSON, Account.Kind.ORGANISATION)
+
+
+def dev_tools_enabled() -> bool:
+    """The "phone" page and `issue_token` exist only in development and test settings."""
+    return getattr(settings, "MOTCUA_ENV", "") in {"development", "test"}
+
+
+# --- enrolment ------------------------------------------------------------------------------
+
+
+def enrol_person(
+    *,
+    personal_id: str,
+    full_name: str,
+    password: str,
+    birth_date: datetime.date | None = None,
+    sex: str = "",
+    permanent_address: str = "",
+    assurance_level: int = Account.Level.HIGH,
+    totp_secret: str | None = None,
+    actor: str = "system",
+) -> Account:
+    """Create a person's account with a fresh TOTP secret; the ID must agree with the birth
+    date and sex given."""
+    if sex not in {"", "male", "female"}:
+        raise InvalidInput(_("Giới tính không hợp lệ."), param="sex")
+    personal_id = identifiers.validate_personal_id(
+        personal_id,
+        birth_date=birth_date,
+        sex=sex or None,  # type: ignore[arg-type]
+    )
+    if not full_name.strip():
+        raise InvalidInput(_("Cần có họ và tên."), param="full_name")
+    _check_level(assurance_level)
+    with transaction.atomic():
+        if Account.objects.filter(username=personal_id).exists():
+            raise Conflict(_("Số định danh này đã có tài khoản."), param="personal_id")
+        account = Account.objects.create_user(
+            personal_id,
+            password=password,
+            kind=Account.Kind.PERSON,
+            full_name=full_name.strip(),
+            assurance_level=assurance_level,
+            totp_secret=totp_secret or pyotp.random_base32(),
+        )
+        Person.objects.create(
+            account=account,
+            personal_id=personal_id,
+            full_name=full_name.strip(),
+            birth_date=birth_date,
+            sex=sex,
+            permanent_address=permanent_address,
+        )
+        audit.record(
+            actor=actor,
+            action="identity.person.enrolled",
+            target_type="identity.account",
+            target_id=str(account.sub),
+            data={"assurance_level": assurance_level},
+        )
+    return account
+
+
+def enrol_organisation(
+    *,
+    enterprise_code: str,
+    name: str,
+    password: str,
+    assurance_level: int = Account.Level.HIGH,
+    totp_secret: str | None = None,
+    actor: str = "system",
+) -> Account:
+    code = identifiers.normalise_enterprise_code(enterprise_code)
+    if not name.strip():
+        raise InvalidInput(_("Cần có tên tổ chức."), param="name")
+    _check_level(assurance_level)
+    with transaction.atomic():
+        if Account.objects.filter(username=code).exists():
+            raise Conflict(_("Mã số doanh nghiệp này đã có tài khoản."), param="enterprise_code")
+        account = Account.objects.create_user(
+            code,
+            password=password,
+            kind=Account.Kind.ORGANISATION,
+            full_name=name.strip(),
+            assurance_level=assurance_level,
+            totp_secret=totp_secret or pyotp.random_base32(),
+        )
+        Organisation.objects.create(account=account, tax_code=code, name=name.strip())
+        audit.record(
+            actor=actor,
+            action="identity.organisation.enrolled",
+            target_type="identity.account",
+            target_id=str(account.sub),
+            data={"assurance_level": assurance_level},
+        )
+    return account
+
+
+def appoint_official(
+    *,
+    personal_id: str,
+    agency_code: str,
+    roles: Iterable[str],
+    unit_codes: Iterable[str] = (),
+    actor: str = "system",
+) -> Official:
+    """Make a person an official of an agency (`units` code, e.g. `01.00070.tthcc`)."""
+    role_list = sorted(set(roles))
+    unknown = [r for r in role_list if r not in Official.Role.values]
+    if not role_list or unknown:
+        raise InvalidInput(_("Vai trò không hợp lệ: %(roles)s") % {"roles": unknown}, param="roles")
+    if not _agency_exists(agency_code):
+        raise InvalidInput(_("Không có cơ quan mã %(code)s.") % {"code": agency_code})
+    with transaction.atomic():
+        account = Account.objects.filter(username=personal_id, kind=Account.Kind.PERSON).first()
+        if account is None:
+            raise NotFound(_("Không có công dân với số định danh này."))
+        official, _created = Official.objects.update_or_create(
+            account=account,
+            defaults={
+                "agency_code": agency_code,
+                "roles": role_list,
+                "unit_codes": sorted(set(unit_codes)),
+            },
+        )
+        audit.record(
+            actor=actor,
+            action="identity.official.appointed",
+            target_type="identity.account",
+            target_id=str(account.sub),
+            data={"agency_code": agency_code, "roles": role_list},
+        )
+    return official
+
+
+def _agency_exists(code: str) -> bool:
+    parts = code.split(".")
+    if len(parts) not in (2, 3):
+        return False
+    commune = parts[1] if len(parts) == 3 else None
+    return units.agencies_of(parts[0], commune).filter(code=code).exists()
+
+
+def _check_level(level: int) -> None:
+    if level not in Account.Level.values:
+        raise InvalidInput(_("Mức độ định danh phải là 1 hoặc 2."), param="assurance_level")
+
+
+# --- login ----------------------------------------------------------------------------------
+
+
+def authenticate(*, identifier: str, password: str, code: str, ip: str | None) -> Account:
+    """Check a personal ID (or enterprise code), password and TOTP code. Every outcome is
+    audited; failures raise `LoginFailed` with one message whether or not the ID exists,
+    `LoginLocked` after MAX_FAILURES for the same ID within LOCK_MINUTES, and `LoginThrottled`
+    after MAX_FAILURES_PER_IP from one address."""
+    username = identifiers.normalise_subject_id(identifier)
+    digest = _digest(username)
+    now = timezone.now()
+    window_start = now - datetime.timedelta(minutes=LOCK_MINUTES)
+    refusal: Exception | None = None
+    with transaction.atomic():
+        account = (
+            Account.objects.select_for_update()
+            .filter(username=username, kind__in=LOGIN_KINDS)
+            .first()
+        )
+        actor = account.username if account else "anonymous"
+        ip_failures = (
+            LoginAttempt.objects.filter(ip=ip, succeeded=False, at__gte=window_start).count()
+            if ip
+            else 0
+        )
+        failures = _recent_failures(digest, window_start)
+        if ip_failures >= MAX_FAILURES_PER_IP:
+            refusal = LoginThrottled(LOCK_MINUTES)
+            _audit_login(actor, "identity.login.refused", ip, reason="ip-throttled")
+        elif failures >= MAX_FAILURES or (
+            account is not None and account.locked_until and account.locked_until > now
+        ):
+            refusal = LoginLocked(LOCK_MINUTES)
+            _audit_login(actor, "identity.login.refused", ip, reason="locked")
+        else:
+            # Both checks always run, and a password is hashed for unknown IDs too, so the
+            # time taken does not tell whether the ID exists.
+            password_ok = _check_password(account, password)
+            step = _matching_totp_step(account, code, now)
+            if account is not None and account.is_active and password_ok and step is not None:
+                LoginAttempt.objects.create(at=now, identifier_digest=digest, ip=ip, succeeded=True)
+                account.failed_logins = 0
+                account.locked_until = None
+                account.totp_last_step = step
+                account.last_login = now
+                account.save(
+                    update_fields=["failed_logins", "locked_until", "totp_last_step", "last_login"]
+                )
+                _audit_login(
+                    actor, "identity.login.succeeded", ip, assurance_level=account.assurance_level
+                )
+                return account
+            LoginAttempt.objects.create(at=now, identifier_digest=digest, ip=ip, succeeded=False)
+            failures += 1
+            _audit_login(actor, "identity.login.failed", ip, reason="credentials")
+            locked_until = None
+            if failures >= MAX_FAILURES:
+                locked_until = now + datetime.timedelta(minutes=LOCK_MINUTES)
+                _audit_login(actor, "identity.login.locked", ip, minutes=LOCK_MINUTES)
+            if account is not None:
+                account.failed_logins = min(failures, 32767)
+                account.locked_until = locked_until
+                account.save(update_fields=["failed_logins", "locked_until"])
+            refusal = LoginFailed()
+    assert refusal is not None
+    raise refusal
+
+
+def _recent_failures(digest: str, window_start: datetime.datetime) -> int:
+    attempts = LoginAttempt.objects.filter(identifier_digest=digest, at__gte=window_start)
+    last_success = (
+        attempts.filter(succeeded=True).order_by("-at").values_list("at", flat=True).first()
+    )
+    failed = attempts.filter(succeeded=False)
+    if last_success is not None:
+        failed = failed.filter(at__gt=last_success)
+    return failed.count()
+
+
+def _digest(username: str) -> str:
+    key = f"motcua.identity.login:{settings.SECRET_KEY}".encode()
+    return hmac.new(key, username.encode(), hashlib.sha256).hexdigest()
+
+
+def _check_password(account: Account | None, password: str) -> bool:
+    if account is None:
+        Account().set_password(password)  # the same hashing work as for a real account
+        return False
+    return account.check_password(password)
+
+
+def _matching_totp_step(account: Account | None, code: str, now: datetime.datetime) -> int | None:
+    """The time step whose code matches (one step of clock drift either way), if it has not
+    been used before: a code works once."""
+    code = (code or "").strip()
+    if account is None or not account.totp_secret or not code.isdigit() or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(account.totp_secret, interval=TOTP_INTERVAL)
+    current = int(now.timestamp()) // TOTP_INTERVAL
+    for step in (current - 1, current, current + 1):
+        expected = totp.at(step * TOTP_INTERVAL)
+        if hmac.compare_digest(expected, code) and step > account.totp_last_step:
+            return step
+    return None
+
+
+def _audit_login(actor: str, action: str, ip: str | None, **data: Any) -> None:
+    audit.record(actor=actor, action=action, target_type="identity.login", data={"ip": ip, **data})
+
+
+def record_logout(account: Any) -> None:
+    if isinstance(account, Account):
+        audit.record(actor=account.username, action="identity.logout", target_type="identity.login")
+
+
+def current_code(identifier: str) -> str:
+    """The code the subject's authenticator shows now: for the development "phone" page only."""
+    if not dev_tools_enabled():
+        raise PermissionDenied(_("Chức năng này chỉ có trong môi trường phát triển."))
+    username = identifiers.normalise_subject_id(identifier)
+    account = Account.objects.filter(username=username, kind__in=LOGIN_KINDS).first()
+    if account is None or not account.totp_secret:
+        raise NotFound(_("Không có thiết bị xác thực cho số định danh này."))
+    return str(pyotp.TOTP(account.totp_secret, interval=TOTP_INTERVAL).now())
+
+
+# --- claims and tokens ----------------------------------------------------------------------
+
+
+def subject_claims(account: Account) -> dict[str, Any]:
+    """Everything the provider may say about a subject; the OIDC layer releases each claim
+    only under its scope."""
+    claims: dict[str, Any] = {
+        "sub": str(account.sub),
+        "subject_kind": account.kind,
+        "name": account.full_name,
+    }
+    person = Person.objects.filter(account=account).first()
+    if person is not None:
+        claims["name"] = person.full_name
+        claims["personal_id"] = person.personal_id
+        if person.birth_date:
+            claims["birthdate"] = person.birth_date.isoformat()
+        if person.sex:
+            claims["gender"] = person.sex
+        if person.permanent_address:
+            claims["address"] = {"formatted": person.permanent_address, "country": "VN"}
+    organisation = Organisation.objects.filter(account=account).first()
+    if organisation is not None:
+        claims["enterprise_code"] = organisation.tax_code
+    return claims
+
+
+def record_token_issued(access_token: Any, *, grant_type: str, level: int | None) -> None:
+    """Keep the assurance level a token was issued at, and audit the issue (never the token)."""
+    with transaction.atomic():
+        if level is not None:
+            TokenAssurance.objects.update_or_create(
+                access_token=access_token, defaults={"level": level}
+            )
+        user = access_token.user
+        audit.record(
+            actor=user.username if user else f"client:{access_token.application.client_id}",
+            action="identity.token.issued",
+            target_type="oauth2.application",
+            target_id=access_token.application.client_id if access_token.application else "",
+            data={
+                "grant_type": grant_type,
+                "scope": access_token.scope,
+                "assurance_level": level,
+                "expires": access_token.expires.isoformat(),
+            },
+        )
+
+
+CLI_CLIENT_ID = "motcua-cli"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires: datetime.datetime
+    scope: str
+    level: int
+
+
+def issue_token(
+    subject: str, *, level: int | None = None, scopes: Iterable[str] = ("openid", "profile")
+) -> IssuedToken:
+    """A bearer access token for a demo subject, at most at the subject's assurance level.
+    Only in development and test settings."""
+    if not dev_tools_enabled():
+        raise PermissionDenied(
+            _("Chỉ cấp token thủ công trong môi trường phát triển hoặc kiểm thử.")
+        )
+    from oauth2_provider.settings import oauth2_settings
+
+    scope_list = sorted(set(scopes))
+    unknown = [s for s in scope_list if s not in oauth2_settings.SCOPES]
+    if unknown:
+        raise InvalidInput(_("Phạm vi không hợp lệ: %(s)s") % {"s": ", ".join(unknown)})
+    username = identifiers.normalise_subject_id(subject)
+    account = Account.objects.filter(username=username, kind__in=LOGIN_KINDS).first()
+    if account is None:
+        raise NotFound(_("Không có chủ thể với số định danh này."))
+    level = account.assurance_level if level is None else level
+    _check_level(level)
+    if level > account.assurance_level:
+        raise InvalidInput(
+            _("Chủ thể chỉ được định danh mức %(n)s.") % {"n": account.assurance_level}
+        )
+    application_model = get_application_model()
+    access_token_model = get_access_token_model()
+    with transaction.atomic():
+        application, _created = application_model.objects.get_or_create(
+            client_id=CLI_CLIENT_ID,
+            defaults={
+                "name": "MotCua CLI (issue_token)",
+                "client_type": application_model.CLIENT_CONFIDENTIAL,
+                "authorization_grant_type": application_model.GRANT_CLIENT_CREDENTIALS,
+                "client_secret": secrets.token_urlsafe(32),
+            },
+        )
+        raw = generate_token()
+        expires = timezone.now() + datetime.timedelta(
+            seconds=oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS
+        )
+        access_token = access_token_model(
+            user=account, application=application, expires=expires, scope=" ".join(scope_list)
+        )
+        set_token_value(access_token, raw)
+        access_token.save()
+        record_token_issued(access_token, grant_type="manage.py issue_token", level=level)
+    return IssuedToken(token=raw, expires=expires, scope=access_token.scope, level=level)
+
+
+# --- registered clients ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """A relying party registered with the provider (ứng dụng kết nối)."""
+
+    client_id: str
+    name: str
+    redirect_uris: list[str]
+    post_logout_redirect_uris: list[str]
+    confidential: bool = True
+    skip_consent: bool = True
+
+
+def register_client(spec: ClientSpec, secret: str | None, *, actor: str = "system") -> bool:
+    """Create or update a registered client to match `spec` (idempotent); when `secret` is
+    given the client's secret is set to it. Returns True when the client was created."""
+    application_model = get_application_model()
+    with transaction.atomic():
+        application = application_model.objects.filter(client_id=spec.client_id).first()
+        created = application is None
+        if application is None:
+            application = application_model(client_id=spec.client_id)
+        application.name = spec.name
+        application.client_type = (
+            application_model.CLIENT_CONFIDENTIAL
+            if spec.confidential
+            else application_model.CLIENT_PUBLIC
+        )
+        application.authorization_grant_type = application_model.GRANT_AUTHORIZATION_CODE
+        application.redirect_uris = " ".join(spec.redirect_uris)
+        application.post_logout_redirect_uris = " ".join(spec.post_logout_redirect_uris)
+        application.algorithm = application_model.RS256_ALGORITHM
+        application.skip_authorization = spec.skip_consent
+        if secret:
+            application.client_secret = secret
+        elif created:
+            application.client_secret = secrets.token_urlsafe(48)
+        application.full_clean(exclude=["user", "client_secret"])
+        application.save()
+        audit.record(
+            actor=actor,
+            action="identity.client.registered" if created else "identity.client.updated",
+            target_type="oauth2.application",
+            target_id=spec.client_id,
+            data={"redirect_uris": spec.redirect_uris, "secret_set": bool(secret)},
+        )
+    return created
