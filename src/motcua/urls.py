@@ -4,6 +4,7 @@ from django.urls import include, path
 from motcua.api.api import api
 from motcua.core import views as core_views
 from motcua.identity.urls import oidc_urlpatterns
+from motcua.registries import views as registries_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("chat-luong-du-lieu/", registries_views.quality_page, name="data-quality"),
     path("", include((oidc_urlpatterns, "oauth2_provider"))),
     path("", include("motcua.identity.urls")),
     path("", include("motcua.portal.urls")),

@@ -13,6 +13,8 @@ from ninja.renderers import JSONRenderer
 from motcua.catalog.api import router as catalog_router
 from motcua.core.errors import DomainError
 from motcua.core.problems import problem_response, server_error_problem
+from motcua.exchange.api import router as exchange_router
+from motcua.registries.api import router as registries_router
 from motcua.units.api import router as units_router
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ api = NinjaAPI(
 )
 api.add_router("/units", units_router, tags=["units"])
 api.add_router("/procedures", catalog_router, tags=["catalog"])
+api.add_router("/registries", registries_router, tags=["registries"])
+api.add_router("/exchange", exchange_router, tags=["exchange"])
 
 
 def _validation_errors(errors: list[Any]) -> list[dict[str, Any]]:

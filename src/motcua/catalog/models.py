@@ -1,15 +1,6 @@
 from django.db import models
 
-# The national databases a dossier component can be replaced by ("declare once").
-# TODO(registries issue): move to `registries` when it publishes its list of databases.
-NATIONAL_DATABASES = {
-    "population": "Cơ sở dữ liệu quốc gia về dân cư",
-    "civil_status": "Cơ sở dữ liệu hộ tịch điện tử",
-    "enterprise": "Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp",
-    "land": "Cơ sở dữ liệu đất đai",
-    "social_insurance": "Cơ sở dữ liệu về bảo hiểm",
-    "judicial_records": "Cơ sở dữ liệu lý lịch tư pháp",
-}
+from motcua.registries.modules import NATIONAL_DATABASES
 
 
 class Sector(models.Model):

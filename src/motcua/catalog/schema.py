@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .models import NATIONAL_DATABASES
+from motcua.registries.modules import NATIONAL_DATABASES
 
 CODE_RE = re.compile(r"^\d\.\d{6}$")
 SECTOR_CODE_RE = re.compile(r"^[a-z0-9-]{2,60}$")

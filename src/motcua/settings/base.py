@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     # identity before oauth2_provider: its templates replace the toolkit's English ones.
     "motcua.identity",
     "oauth2_provider",
+    "motcua.registries",
+    "motcua.exchange",
     "motcua.catalog",
     "motcua.api",
     "motcua.portal",
@@ -228,3 +230,20 @@ OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid profile birthdate personal_i
 # Empty: the callback URL is built from the request (…/dang-nhap/callback).
 OIDC_REDIRECT_URI = os.environ.get("OIDC_REDIRECT_URI", "")
 OIDC_HTTP_TIMEOUT = float(os.environ.get("OIDC_HTTP_TIMEOUT", "5"))
+
+# National databases (motcua.registries): a record not updated for this many days fails the
+# data-quality rule "alive".
+REGISTRY_FRESHNESS_DAYS = int(os.environ.get("MOTCUA_REGISTRY_FRESHNESS_DAYS", str(3 * 365)))
+
+# Data exchange (motcua.exchange). The message log is signed with an Ed25519 key: PEM from
+# MOTCUA_EXCHANGE_SIGNING_KEY in production, else generated once into the file below.
+EXCHANGE_SIGNING_KEY = os.environ.get("MOTCUA_EXCHANGE_SIGNING_KEY", "")
+EXCHANGE_SIGNING_KEY_FILE = Path(
+    os.environ.get("MOTCUA_EXCHANGE_SIGNING_KEY_FILE", VAR_DIR / "exchange-signing-key.pem")
+)
+# The `aud` a client assertion must name; empty: this server's /api/v1/exchange URL.
+EXCHANGE_AUDIENCE = os.environ.get("MOTCUA_EXCHANGE_AUDIENCE", "")
+# Client assertions may live at most this long (exp - iat), in seconds.
+EXCHANGE_ASSERTION_MAX_AGE = int(os.environ.get("MOTCUA_EXCHANGE_ASSERTION_MAX_AGE", "300"))
+# Independent hash chains of the message log (appends to different chains do not wait).
+EXCHANGE_LOG_CHAINS = int(os.environ.get("MOTCUA_EXCHANGE_LOG_CHAINS", "8"))

@@ -1,0 +1,315 @@
+"""The exchange's public functions. `call` is THE policy path for reading a registry: the
+HTTP API and other apps in-process both go through it.
+
+    grant → purpose → consent (sensitive services) → fetch → log → return
+
+A denied call raises AccessDenied (reason no-grant, wrong-purpose or no-consent) after it is
+logged; it returns no data. Consent and grant changes are also written to the audit log; calls
+are recorded only in the message log (see README.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from motcua.audit import services as audit
+from motcua.core.errors import InvalidInput, NotFound
+from motcua.registries import modules as registry_modules
+
+from . import log
+from .errors import AccessDenied, SubjectNotFound, UnknownService
+from .models import Consent, Consumer, DataService, Grant, MessageLogEntry, UsedAssertion
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What a consumer gets back: the data, its source and the log entry that records it."""
+
+    service: str
+    registry: str
+    subject: str
+    data: dict[str, Any]
+    log_chain: int
+    log_seq: int
+    response_hash: str
+
+
+def sync_services(using: str = "default") -> int:
+    """Mirror the registry modules' data-service declarations into DataService rows."""
+    count = 0
+    for spec in registry_modules.all_services():
+        DataService.objects.using(using).update_or_create(
+            code=spec.id,
+            defaults={
+                "registry": spec.id.split(".", 1)[0],
+                "name": spec.name,
+                "sensitive": spec.sensitive,
+                "attributes": list(spec.attributes),
+                "subject_kind": spec.subject,
+            },
+        )
+        count += 1
+    return count
+
+
+def _consumer(consumer: Consumer | str) -> Consumer:
+    if isinstance(consumer, Consumer):
+        return consumer
+    try:
+        return Consumer.objects.get(code=consumer, active=True)
+    except Consumer.DoesNotExist:
+        raise NotFound(f"Không có đơn vị khai thác {consumer}.") from None
+
+
+def _service(code: str) -> DataService:
+    try:
+        return DataService.objects.get(code=code, active=True)
+    except DataService.DoesNotExist:
+        raise UnknownService(f"Không có dịch vụ dữ liệu {code}.") from None
+
+
+def _deny(
+    consumer: Consumer, service: str, purpose: str, subject: str, request_hash: str, reason: str
+) -> None:
+    log.append(
+        consumer=consumer.code,
+        service=service,
+        purpose=purpose,
+        subject=subject,
+        outcome=f"denied:{reason}",
+        request_hash=request_hash,
+        response_hash=log.digest(None),
+    )
+
+
+def call(
+    consumer: Consumer | str,
+    service: str,
+    purpose: str,
+    subject: str,
+    *,
+    acting_for: str = "",
+) -> CallResult:
+    """Read `service` about `subject` for `purpose` on behalf of `consumer`, if policy allows."""
+    if not purpose or not subject or len(subject) > 20 or len(purpose) > 100:
+        raise InvalidInput("Cần mục đích (purpose) và chủ thể (subject) hợp lệ.")
+    who = _consumer(consumer)
+    svc = _service(service)
+    now = timezone.now()
+    request_hash = log.digest(
+        {
+            "consumer": who.code,
+            "service": svc.code,
+            "purpose": purpose,
+            "subject": subject,
+            "acting_for": acting_for,
+        }
+    )
+    grants = list(
+        Grant.objects.filter(
+            consumer=who, service=svc, revoked_at__isnull=True, valid_from__lte=now
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .values_list("purposes", flat=True)
+    )
+    if not grants:
+        _deny(who, svc.code, purpose, subject, request_hash, "no-grant")
+        raise AccessDenied(
+            "no-grant", f"Đơn vị {who.code} không có quyền khai thác dịch vụ {svc.code}."
+        )
+    if not any(purpose in purposes for purposes in grants):
+        _deny(who, svc.code, purpose, subject, request_hash, "wrong-purpose")
+        raise AccessDenied(
+            "wrong-purpose",
+            f"Quyền khai thác dịch vụ {svc.code} không bao gồm mục đích {purpose}.",
+        )
+    if svc.sensitive and not _has_consent(subject, who, svc, purpose):
+        _deny(who, svc.code, purpose, subject, request_hash, "no-consent")
+        raise AccessDenied(
+            "no-consent",
+            f"Chủ thể dữ liệu chưa đồng ý cho {who.code} khai thác {svc.code} "
+            f"với mục đích {purpose}.",
+        )
+    data = registry_modules.service(svc.code).fetch(subject)
+    response_hash = log.digest(data)
+    entry = log.append(
+        consumer=who.code,
+        service=svc.code,
+        purpose=purpose,
+        subject=subject,
+        outcome="allowed" if data is not None else "not-found",
+        request_hash=request_hash,
+        response_hash=response_hash,
+    )
+    if data is None:
+        raise SubjectNotFound(f"Dịch vụ {svc.code} không có dữ liệu về chủ thể này.")
+    return CallResult(
+        service=svc.code,
+        registry=svc.registry,
+        subject=subject,
+        data=data,
+        log_chain=entry.chain,
+        log_seq=entry.seq,
+        response_hash=response_hash,
+    )
+
+
+def _has_consent(subject: str, consumer: Consumer, service: DataService, purpose: str) -> bool:
+    return (
+        Consent.objects.filter(personal_id=subject, purpose=purpose, revoked_at__isnull=True)
+        .filter(Q(consumer__isnull=True) | Q(consumer=consumer))
+        .filter(Q(service__isnull=True) | Q(service=service))
+        .exists()
+    )
+
+
+# --- consumers and grants --------------------------------------------------------------------
+@transaction.atomic
+def register_consumer(
+    code: str,
+    name: str,
+    public_jwk: dict[str, Any] | None = None,
+    kind: str = Consumer.Kind.SYSTEM,
+    agency_code: str = "",
+    *,
+    actor: str,
+) -> Consumer:
+    if public_jwk and ("d" in public_jwk or "k" in public_jwk):
+        raise InvalidInput("Chỉ lưu khóa công khai của đơn vị khai thác, không lưu khóa bí mật.")
+    consumer, _ = Consumer.objects.update_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "public_jwk": public_jwk or {},
+            "kind": kind,
+            "agency_code": agency_code,
+            "active": True,
+        },
+    )
+    audit.record(
+        actor=actor, action="exchange.consumer_registered", target_type="consumer", target_id=code
+    )
+    return consumer
+
+
+@transaction.atomic
+def grant_access(
+    consumer: Consumer | str,
+    service: str,
+    purposes: list[str],
+    *,
+    actor: str,
+    valid_until: dt.datetime | None = None,
+) -> Grant:
+    if not purposes or any(not p or len(p) > 100 for p in purposes):
+        raise InvalidInput("Quyền khai thác phải nêu ít nhất một mục đích.")
+    grant = Grant.objects.create(
+        consumer=_consumer(consumer),
+        service=_service(service),
+        purposes=list(purposes),
+        valid_until=valid_until,
+        created_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="exchange.grant_created",
+        target_type="grant",
+        target_id=str(grant.pk),
+        data={"consumer": grant.consumer.code, "service": service, "purposes": purposes},
+    )
+    return grant
+
+
+@transaction.atomic
+def revoke_grant(grant_id: int, *, actor: str) -> Grant:
+    grant = Grant.objects.select_for_update().filter(pk=grant_id).first()
+    if grant is None:
+        raise NotFound(f"Không có quyền khai thác #{grant_id}.")
+    if grant.revoked_at is None:
+        grant.revoked_at = timezone.now()
+        grant.save(update_fields=["revoked_at"])
+        audit.record(
+            actor=actor,
+            action="exchange.grant_revoked",
+            target_type="grant",
+            target_id=str(grant_id),
+        )
+    return grant
+
+
+# --- consent ---------------------------------------------------------------------------------
+@transaction.atomic
+def grant_consent(
+    personal_id: str,
+    purpose: str,
+    *,
+    consumer: str | None = None,
+    service: str | None = None,
+) -> Consent:
+    """The person consents that `consumer` (any, when None) reads `service` (any sensitive
+    one, when None) for `purpose`."""
+    if not (len(personal_id) == 12 and personal_id.isdigit()):
+        raise InvalidInput("Số định danh cá nhân gồm 12 chữ số.", param="personal_id")
+    if not purpose or len(purpose) > 100:
+        raise InvalidInput("Cần nêu mục đích.", param="purpose")
+    consent = Consent.objects.create(
+        personal_id=personal_id,
+        purpose=purpose,
+        consumer=_consumer(consumer) if consumer else None,
+        service=_service(service) if service else None,
+    )
+    audit.record(
+        actor=f"citizen:{personal_id}",
+        action="exchange.consent_granted",
+        target_type="consent",
+        target_id=str(consent.pk),
+        purpose=purpose,
+        data={"consumer": consumer or "*", "service": service or "*"},
+    )
+    return consent
+
+
+@transaction.atomic
+def revoke_consent(personal_id: str, consent_id: int) -> Consent:
+    consent = (
+        Consent.objects.select_for_update().filter(pk=consent_id, personal_id=personal_id).first()
+    )
+    if consent is None:
+        raise NotFound(f"Không có sự đồng ý #{consent_id}.")
+    if consent.revoked_at is None:
+        consent.revoked_at = timezone.now()
+        consent.save(update_fields=["revoked_at"])
+        audit.record(
+            actor=f"citizen:{personal_id}",
+            action="exchange.consent_revoked",
+            target_type="consent",
+            target_id=str(consent_id),
+            purpose=consent.purpose,
+        )
+    return consent
+
+
+# --- client assertions -----------------------------------------------------------------------
+def use_assertion(consumer: str, jti: str, expires_at: dt.datetime) -> bool:
+    """Record a client assertion's jti; False when it was already used (a replay)."""
+    try:
+        with transaction.atomic():
+            UsedAssertion.objects.create(consumer=consumer, jti=jti, expires_at=expires_at)
+    except IntegrityError:
+        return False
+    return True
+
+
+def purge_used_assertions() -> int:
+    """Forget jtis of assertions that have expired (they can no longer be replayed)."""
+    deleted, _ = UsedAssertion.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
+
+
+def log_entry_count() -> int:
+    return MessageLogEntry.objects.count()

@@ -1,0 +1,1 @@
+"""Electronic civil status registry (Cơ sở dữ liệu hộ tịch điện tử)."""

@@ -1,0 +1,1 @@
+"""Enterprise registry (Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp)."""

@@ -1,0 +1,1 @@
+"""Judicial records registry (Cơ sở dữ liệu lý lịch tư pháp): a conviction flag only."""

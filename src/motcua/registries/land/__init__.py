@@ -1,0 +1,1 @@
+"""Land registry (Cơ sở dữ liệu đất đai)."""

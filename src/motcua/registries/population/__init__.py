@@ -1,0 +1,1 @@
+"""Population registry (Cơ sở dữ liệu quốc gia về dân cư)."""

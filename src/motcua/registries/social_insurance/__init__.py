@@ -1,0 +1,1 @@
+"""Social insurance registry (Cơ sở dữ liệu về bảo hiểm)."""

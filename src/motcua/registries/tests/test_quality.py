@@ -1,0 +1,89 @@
+import pytest
+
+from motcua.registries import generator, quality
+from motcua.registries.models import InjectedDefect, Person
+from motcua.units.models import Province
+
+pytestmark = pytest.mark.django_db
+
+
+def _injected() -> dict:
+    out: dict = {}
+    for d in InjectedDefect.objects.all():
+        out.setdefault((d.registry, d.rule), set()).add(d.record_id)
+    return out
+
+
+def test_clean_generated_data_passes_every_record_rule(units_loaded):
+    generator.generate(300, seed=5, batch_size=150)
+    report = quality.report(None)
+    for registry in report.registries:
+        for rule in registry.rules:
+            if rule.rule != "shared":
+                assert rule.failing == 0, (registry.id, rule.rule)
+                assert rule.total == registry.records
+
+
+def test_report_finds_exactly_the_injected_defects(units_loaded):
+    generator.generate(600, seed=9, batch_size=300, defect_rate=0.1)
+    injected = _injected()
+    assert {rule for (_, rule) in injected} >= {
+        "correct",
+        "sufficient",
+        "clean",
+        "alive",
+        "unified",
+    }
+    assert ("enterprise", "correct") in injected or ("enterprise", "sufficient") in injected
+    for registry in quality.report(None).registries:
+        for rule in registry.rules:
+            if rule.rule == "shared":
+                continue
+            _, ids = quality.failing_records(registry.id, rule.rule)
+            assert set(ids) == injected.get((registry.id, rule.rule), set()), (
+                registry.id,
+                rule.rule,
+            )
+            assert rule.failing == len(ids)
+
+
+def test_province_reports_add_up_to_the_injected_defects(units_loaded):
+    generator.generate(600, seed=9, batch_size=200, defect_rate=0.03)
+    found: dict = {}
+    for code in Province.objects.values_list("code", flat=True):
+        for registry in quality.report(code).registries:
+            for rule in registry.rules:
+                if rule.rule != "shared" and rule.failing:
+                    ids = quality.failing_records(registry.id, rule.rule, code)[1]
+                    found.setdefault((registry.id, rule.rule), set()).update(ids)
+    assert found == _injected()
+
+
+def test_shared_rule_names_unpublished_attributes():
+    total, names = quality.failing_records("population", "shared")
+    assert total == len(names)
+    assert all(isinstance(n, str) for n in names)
+
+
+def test_quality_api_and_page(client, units_loaded):
+    generator.generate(200, seed=2, batch_size=100, defect_rate=0.05)
+    body = client.get("/api/v1/registries/quality", {"province": "01"}).json()
+    assert body["province"] == "01"
+    assert [r["id"] for r in body["registries"]][0] == "population"
+    page = client.get(
+        "/api/v1/registries/quality/failing",
+        {"registry": "population", "rule": "correct", "limit": 3},
+    ).json()
+    assert (
+        page["total"]
+        == InjectedDefect.objects.filter(registry="population", rule="correct").count()
+    )
+    assert len(page["ids"]) == min(3, page["total"])
+    assert client.get("/api/v1/registries/quality", {"province": "x"}).status_code == 400
+    html = client.get("/chat-luong-du-lieu/", {"tinh": "01"})
+    assert html.status_code == 200
+    text = html.content.decode()
+    assert "Chất lượng dữ liệu" in text
+    some = Person.objects.first()
+    assert some.personal_id not in text and some.full_name not in text
+    assert client.get("/chat-luong-du-lieu/", {"tinh": "abc"}).status_code == 400
