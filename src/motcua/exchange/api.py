@@ -118,12 +118,26 @@ def call_service(request: HttpRequest, service_id: str, payload: CallIn) -> serv
 
 # --- the person's own view -------------------------------------------------------------------
 def current_personal_id(request: HttpRequest) -> str | None:
-    """The logged-in citizen's personal ID. The portal login sets `personal_id` on the user
-    (or `motcua_personal_id` in the session); until then these endpoints answer 401."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and getattr(user, "personal_id", None):
-        return str(user.personal_id)
-    value = request.session.get("motcua_personal_id") if hasattr(request, "session") else None
+    """The personal ID of the person the request is about: from a citizen's bearer access
+    token (the person acted for, when acting for a minor child or by a mandate), else from the
+    portal's session (`portal_citizen`, or the person it acts for). None → 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        from motcua.identity.api_auth import context_for_token
+
+        context = context_for_token(value.strip())
+        if context is None or context.kind != "person":
+            return None
+        return context.subject_id
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    acting = session.get("portal_acting") or {}
+    if acting.get("subject_id") and acting.get("kind") == "person":
+        return str(acting["subject_id"])
+    citizen = session.get("portal_citizen") or {}
+    value = citizen.get("personal_id") or session.get("motcua_personal_id")
     return str(value) if value else None
 
 

@@ -22,10 +22,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .models import MessageLogEntry
+from motcua.registries.lookup import prepared_one
+
+from .models import LogAnchor, MessageLogEntry
 
 # The first key of PostgreSQL's two-key advisory lock; the second is the chain number.
 _PG_LOCK_CLASS = 7_460_002
@@ -129,21 +131,75 @@ def _own() -> tuple[Ed25519PrivateKey, str]:
 
 
 # --- append ----------------------------------------------------------------------------------
+# The second key of session-level advisory locks by which a connection claims a chain for its
+# own appends (a hint that keeps writers apart; correctness never depends on it).
+_PG_CLAIM_CLASS = 7_460_003
+# Optimistic attempts on the cached head before falling back to lock, read, insert.
+_OPTIMISTIC_TRIES = 3
+_LOCKED_TRIES = 50
+
+_INSERT = (
+    "INSERT INTO exchange_messagelogentry ("
+    + ", ".join((*FIELDS, "hash", "signature"))
+    + ") SELECT "
+    + ", ".join(["%s"] * (len(FIELDS) + 2))
+)
+
+
+class GuardFailed(Exception):
+    """The condition an entry was appended under no longer held: nothing was written."""
+
+
 _local = threading.local()
 
 
-def _chain() -> int:
-    """This thread's chain: threads and processes spread over the chains and mostly keep to
-    their own, so appends rarely wait on each other."""
+@dataclass
+class _Writer:
+    """This thread's chain and the head (seq, hash) it last wrote or read there."""
+
+    key: tuple[int, int]
+    chain: int
+    head: tuple[int, str] | None = None
+
+
+def _hashed_chain(chains: int) -> int:
+    value = int.from_bytes(
+        hashlib.sha256(f"{os.getpid()}:{threading.get_ident()}".encode()).digest()[:4]
+    )
+    return value % chains
+
+
+def _writer() -> _Writer:
+    """This thread's writer state, for its current database connection.
+
+    On PostgreSQL a new connection claims a chain no other connection holds (session-level
+    `pg_try_advisory_lock`, tried from a hashed start), so its cached head stays right and its
+    appends take one round trip; with more writers than chains, the rest share chains and
+    resolve conflicts by retrying. Elsewhere the chain is a hash of process and thread."""
     chains = max(1, int(settings.EXCHANGE_LOG_CHAINS))
-    cached = getattr(_local, "chain", None)
-    if cached is None or cached[0] != chains:
-        value = int.from_bytes(
-            hashlib.sha256(f"{os.getpid()}:{threading.get_ident()}".encode()).digest()[:4]
-        )
-        cached = (chains, value % chains)
-        _local.chain = cached
-    return int(cached[1])
+    connection.ensure_connection()
+    key = (chains, id(connection.connection))
+    writer: _Writer | None = getattr(_local, "writer", None)
+    if writer is not None and writer.key == key:
+        return writer
+    start = _hashed_chain(chains)
+    chain = start
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for i in range(chains):
+                candidate = (start + i) % chains
+                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_PG_CLAIM_CLASS, candidate])
+                if cursor.fetchone()[0]:
+                    chain = candidate
+                    break
+    writer = _Writer(key, chain)
+    _local.writer = writer
+    return writer
+
+
+def _chain() -> int:
+    """This thread's chain (see _writer)."""
+    return _writer().chain
 
 
 def body(entry: dict[str, Any]) -> dict[str, Any]:
@@ -158,6 +214,52 @@ def compute_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(body(entry))).hexdigest()
 
 
+def _read_head(chain: int) -> tuple[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT seq, hash FROM exchange_messagelogentry WHERE chain = %s "
+            "ORDER BY seq DESC LIMIT 1",
+            [chain],
+        )
+        last = cursor.fetchone()
+    return (int(last[0]), str(last[1])) if last else (0, genesis_hash(chain))
+
+
+def _entry(chain: int, head: tuple[int, str], **values: str) -> MessageLogEntry:
+    key, kid = _own()
+    fields: dict[str, Any] = {
+        "chain": chain,
+        "seq": head[0] + 1,
+        "occurred_at": timezone.now(),
+        **values,
+        "prev_hash": head[1],
+        "key_id": kid,
+    }
+    digest_hex = compute_hash(fields)
+    return MessageLogEntry(
+        **fields,
+        hash=digest_hex,
+        signature=base64.b64encode(key.sign(digest_hex.encode())).decode(),
+    )
+
+
+def _insert(entry: MessageLogEntry, guard: tuple[str, list[Any]] | None) -> None:
+    """One INSERT ... SELECT ... WHERE guard RETURNING id: a single round trip."""
+    sql, params = _INSERT, [getattr(entry, name) for name in (*FIELDS, "hash", "signature")]
+    if guard is not None:
+        sql, params = f"{sql} WHERE {guard[0]}", [*params, *guard[1]]
+    if connection.vendor == "postgresql":
+        row = prepared_one(f"{sql} RETURNING id", params)  # planned once per connection
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} RETURNING id", params)
+            row = cursor.fetchone()
+    if row is None:
+        raise GuardFailed
+    entry.pk = row[0]
+    entry._state.adding = False
+
+
 def append(
     *,
     consumer: str,
@@ -167,42 +269,59 @@ def append(
     outcome: str,
     request_hash: str,
     response_hash: str,
+    guard: tuple[str, list[Any]] | None = None,
 ) -> MessageLogEntry:
-    """Append one entry to this thread's chain, in its own transaction (or the caller's)."""
-    key, kid = _own()
-    chain = _chain()
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PG_LOCK_CLASS, chain])
-            cursor.execute(
-                "SELECT seq, hash FROM exchange_messagelogentry WHERE chain = %s "
-                "ORDER BY seq DESC LIMIT 1",
-                [chain],
-            )
-            last = cursor.fetchone()
-        fields = {
-            "chain": chain,
-            "seq": (last[0] + 1) if last else 1,
-            "occurred_at": timezone.now(),
-            "consumer": consumer,
-            "service": service,
-            "purpose": purpose,
-            "subject": subject,
-            "outcome": outcome,
-            "request_hash": request_hash,
-            "response_hash": response_hash,
-            "prev_hash": last[1] if last else genesis_hash(chain),
-            "key_id": kid,
-        }
-        digest_hex = compute_hash(fields)
-        entry = MessageLogEntry(
-            **fields,
-            hash=digest_hex,
-            signature=base64.b64encode(key.sign(digest_hex.encode())).decode(),
-        )
-        entry.save(force_insert=True)
-    return entry
+    """Append one entry to this thread's chain, in its own transaction (or the caller's).
+    With `guard` (SQL condition, params), the entry is written only if the condition holds
+    when it is inserted, in the same statement; GuardFailed otherwise.
+
+    Optimistic: the entry is written under the head this thread remembers, in one INSERT.
+    The database refuses it if the head is stale, whoever moved it (UNIQUE (chain, seq) and
+    (chain, prev_hash), and a trigger requiring the predecessor (chain, seq - 1, hash =
+    prev_hash) to exist); the head is then re-read and the entry rebuilt. After a few refusals
+    the append falls back to the chain's advisory lock, which makes it succeed."""
+    values = {
+        "consumer": consumer,
+        "service": service,
+        "purpose": purpose,
+        "subject": subject,
+        "outcome": outcome,
+        "request_hash": request_hash,
+        "response_hash": response_hash,
+    }
+    writer = _writer()
+    chain = writer.chain
+    # Inside a caller's transaction the entry may still roll back: never remember its head.
+    remember = not connection.in_atomic_block
+    for _ in range(_OPTIMISTIC_TRIES):
+        head = writer.head or _read_head(chain)
+        entry = _entry(chain, head, **values)
+        try:
+            if remember:
+                _insert(entry, guard)  # autocommit: committed when it returns
+            else:
+                with transaction.atomic():  # a savepoint, so a refusal spoils nothing
+                    _insert(entry, guard)
+        except IntegrityError:
+            writer.head = None
+            continue
+        writer.head = (entry.seq, entry.hash) if remember else None
+        return entry
+    for _ in range(_LOCKED_TRIES):
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "SELECT pg_advisory_xact_lock(%s, %s)", [_PG_LOCK_CLASS, chain]
+                        )
+                entry = _entry(chain, _read_head(chain), **values)
+                _insert(entry, guard)
+        except IntegrityError:
+            continue  # an optimistic writer of another process got there first
+        writer.head = (entry.seq, entry.hash) if remember else None
+        return entry
+    raise IntegrityError(f"exchange log: could not append to chain {chain}")
 
 
 # --- verify ----------------------------------------------------------------------------------
@@ -216,10 +335,13 @@ class LogBreak:
 
 
 def verify_entries(
-    entries: Iterable[dict[str, Any]], public_keys: dict[str, Ed25519PublicKey]
+    entries: Iterable[dict[str, Any]],
+    public_keys: dict[str, Ed25519PublicKey],
+    seen: dict[tuple[int, int], str] | None = None,
 ) -> tuple[int, LogBreak | None]:
     """Check entries ordered by (chain, seq): gaps, links, hashes and signatures. Needs only
-    the public keys, so it runs offline on an export as well as on the database."""
+    the public keys, so it runs offline on an export as well as on the database. Fills
+    `seen` ((chain, seq) → hash, for the keys it holds) for verify_anchors."""
     checked = 0
     chain = -1
     expected_seq = 1
@@ -247,6 +369,8 @@ def verify_entries(
         except (InvalidSignature, ValueError):
             return checked, LogBreak(chain, seq, "signature is not valid")
         expected_seq, expected_prev = seq + 1, entry["hash"]
+        if seen is not None and (chain, seq) in seen:
+            seen[(chain, seq)] = entry["hash"]
         checked += 1
     return checked, None
 
@@ -277,3 +401,91 @@ def export_line(entry: dict[str, Any]) -> str:
 def default_public_keys() -> dict[str, Ed25519PublicKey]:
     public = signing_key().public_key()
     return {key_id(public): public}
+
+
+# --- anchors ---------------------------------------------------------------------------------
+# A chain's tail can be cut without breaking any link. A periodic signed anchor of every
+# chain's head (seq, hash), kept in LogAnchor, copied to the audit log and printable for
+# publication elsewhere, lets verification see that no chain lost entries it had then.
+
+
+def _anchor_body(anchor: dict[str, Any]) -> dict[str, Any]:
+    created = anchor["created_at"]
+    if not isinstance(created, str):
+        created = created.isoformat(timespec="microseconds")
+    return {"created_at": created, "heads": anchor["heads"], "key_id": anchor["key_id"]}
+
+
+def chain_heads() -> dict[str, list[Any]]:
+    """Every chain's last entry as {chain: [seq, hash]} (one indexed query per chain)."""
+    known = set(range(max(1, int(settings.EXCHANGE_LOG_CHAINS))))
+    last = LogAnchor.objects.order_by("-created_at", "-id").values_list("heads", flat=True).first()
+    known |= {int(c) for c in (last or {})}
+    heads: dict[str, list[Any]] = {}
+    for chain in sorted(known):
+        row = (
+            MessageLogEntry.objects.filter(chain=chain)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        )
+        if row is not None:
+            heads[str(chain)] = [row[0], row[1]]
+    return heads
+
+
+def anchor() -> LogAnchor:
+    """Record a signed anchor of every chain's head now (run periodically)."""
+    key, kid = _own()
+    fields: dict[str, Any] = {"created_at": timezone.now(), "heads": chain_heads(), "key_id": kid}
+    digest_hex = hashlib.sha256(canonical_json(_anchor_body(fields))).hexdigest()
+    return LogAnchor.objects.create(
+        **fields,
+        hash=digest_hex,
+        signature=base64.b64encode(key.sign(digest_hex.encode())).decode(),
+    )
+
+
+def stored_anchors() -> list[dict[str, Any]]:
+    rows = LogAnchor.objects.order_by("created_at", "id").values(
+        "created_at", "heads", "key_id", "hash", "signature"
+    )
+    return [dict(row) for row in rows]
+
+
+def anchor_line(anchor_row: dict[str, Any]) -> str:
+    out = {**_anchor_body(anchor_row), "hash": anchor_row["hash"]}
+    out["signature"], out["type"] = anchor_row["signature"], "anchor"
+    return json.dumps(out, ensure_ascii=False, sort_keys=True)
+
+
+def verify_anchors(
+    anchors: Iterable[dict[str, Any]],
+    seen: dict[tuple[int, int], str],
+    public_keys: dict[str, Ed25519PublicKey],
+) -> LogBreak | None:
+    """Each anchor is intact and signed, and every chain still holds the entry it anchored
+    (`seen`: (chain, seq) → hash of the verified entries at the anchored positions)."""
+    for item in anchors:
+        digest_hex = hashlib.sha256(canonical_json(_anchor_body(item))).hexdigest()
+        key = public_keys.get(item["key_id"])
+        try:
+            if digest_hex != item["hash"] or key is None:
+                raise InvalidSignature
+            key.verify(base64.b64decode(item["signature"]), item["hash"].encode())
+        except (InvalidSignature, ValueError):
+            return LogBreak(-1, 0, f"anchor of {_anchor_body(item)['created_at']} is not valid")
+        for chain, (seq, hash_hex) in item["heads"].items():
+            found = seen.get((int(chain), int(seq)))
+            if not found:
+                return LogBreak(
+                    int(chain), int(seq), "entries anchored earlier are missing (tail removed)"
+                )
+            if found != hash_hex:
+                return LogBreak(int(chain), int(seq), "entry differs from the anchored one")
+    return None
+
+
+def anchored_positions(anchors: Iterable[dict[str, Any]]) -> dict[tuple[int, int], str]:
+    """The `seen` argument of verify_entries for these anchors (hashes still unknown)."""
+    return {(int(c), int(head[0])): "" for item in anchors for c, head in item["heads"].items()}

@@ -143,3 +143,37 @@ class UsedAssertion(models.Model):
 
     def __str__(self) -> str:
         return self.jti
+
+
+class PolicyGeneration(models.Model):
+    """One row whose random `token` changes, by database trigger, with every change of
+    consumers, data services or grants (thế hệ chính sách truy cập): processes cache the
+    policy and re-read it when the token differs (see policy.py)."""
+
+    token = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "thế hệ chính sách truy cập"
+        verbose_name_plural = "thế hệ chính sách truy cập"
+
+    def __str__(self) -> str:
+        return self.token
+
+
+class LogAnchor(models.Model):
+    """A signed anchor (mốc neo) of every chain's head (seq, hash) at a moment: a later
+    verification checks that no chain lost entries after it. The anchor is also written to
+    the audit log (and may be published outside the database)."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    heads = models.JSONField(help_text='{"chain": [seq, hash], ...}')
+    key_id = models.CharField(max_length=16)
+    hash = models.CharField(max_length=64, unique=True)
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        verbose_name = "mốc neo nhật ký trao đổi"
+        verbose_name_plural = "mốc neo nhật ký trao đổi"
+
+    def __str__(self) -> str:
+        return f"anchor {self.created_at:%Y-%m-%d %H:%M:%S}"

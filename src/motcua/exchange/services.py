@@ -18,12 +18,20 @@ from django.db.models import Q
 from django.utils import timezone
 
 from motcua.audit import services as audit
-from motcua.core.errors import InvalidInput, NotFound
+from motcua.core.errors import Conflict, InvalidInput, NotFound
 from motcua.registries import modules as registry_modules
 
-from . import log
+from . import log, policy
 from .errors import AccessDenied, SubjectNotFound, UnknownService
-from .models import Consent, Consumer, DataService, Grant, MessageLogEntry, UsedAssertion
+from .models import (
+    Consent,
+    Consumer,
+    DataService,
+    Grant,
+    LogAnchor,
+    MessageLogEntry,
+    UsedAssertion,
+)
 
 
 @dataclass(frozen=True)
@@ -73,18 +81,13 @@ def _service(code: str) -> DataService:
         raise UnknownService(f"Không có dịch vụ dữ liệu {code}.") from None
 
 
-def _deny(
-    consumer: Consumer, service: str, purpose: str, subject: str, request_hash: str, reason: str
-) -> None:
-    log.append(
-        consumer=consumer.code,
-        service=service,
-        purpose=purpose,
-        subject=subject,
-        outcome=f"denied:{reason}",
-        request_hash=request_hash,
-        response_hash=log.digest(None),
-    )
+_CONSENT_SQL = (
+    "EXISTS (SELECT 1 FROM exchange_consent WHERE personal_id = %s AND purpose = %s"
+    " AND revoked_at IS NULL AND (consumer_id IS NULL OR consumer_id = %s)"
+    " AND (service_id IS NULL OR service_id = %s))"
+)
+# How many times a call is decided again when the policy changes while it is decided.
+_DECISION_TRIES = 5
 
 
 def call(
@@ -95,11 +98,41 @@ def call(
     *,
     acting_for: str = "",
 ) -> CallResult:
-    """Read `service` about `subject` for `purpose` on behalf of `consumer`, if policy allows."""
+    """Read `service` about `subject` for `purpose` on behalf of `consumer`, if policy allows.
+
+    Consumers, services and grants come from the process's policy cache (policy.py); consent
+    is read from the database. The log entry that allows the call is inserted only if, at
+    that moment, the policy is still the one the call was decided with and (sensitive
+    services) the consent still stands; otherwise the call is decided again. When nothing
+    changed: two round trips (registry fetch, log INSERT), three with a consent check."""
     if not purpose or not subject or len(subject) > 20 or len(purpose) > 100:
         raise InvalidInput("Cần mục đích (purpose) và chủ thể (subject) hợp lệ.")
-    who = _consumer(consumer)
-    svc = _service(service)
+    code = consumer.code if isinstance(consumer, Consumer) else consumer
+    current = policy.current()
+    for _ in range(_DECISION_TRIES):
+        try:
+            return _decide(current, code, service, purpose, subject, acting_for)
+        except (policy.PolicyChanged, log.GuardFailed):
+            current = policy.refresh()
+    raise Conflict("Chính sách khai thác đang thay đổi; hãy gọi lại.")
+
+
+def _decide(
+    current: policy.Policy,
+    code: str,
+    service: str,
+    purpose: str,
+    subject: str,
+    acting_for: str,
+) -> CallResult:
+    who = current.consumer(code)
+    if who is None:
+        current.confirm()  # a cached "no such consumer" may be out of date
+        raise NotFound(f"Không có đơn vị khai thác {code}.")
+    svc = current.service(service)
+    if svc is None:
+        current.confirm()
+        raise UnknownService(f"Không có dịch vụ dữ liệu {service}.")
     now = timezone.now()
     request_hash = log.digest(
         {
@@ -110,42 +143,48 @@ def call(
             "acting_for": acting_for,
         }
     )
-    grants = list(
-        Grant.objects.filter(
-            consumer=who, service=svc, revoked_at__isnull=True, valid_from__lte=now
+    guard = current.guard()
+
+    def write(outcome: str, response_hash: str, condition: tuple[str, list[Any]]) -> Any:
+        return log.append(
+            consumer=who.code,
+            service=svc.code,
+            purpose=purpose,
+            subject=subject,
+            outcome=outcome,
+            request_hash=request_hash,
+            response_hash=response_hash,
+            guard=condition,
         )
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
-        .values_list("purposes", flat=True)
-    )
+
+    grants = [g for g in current.grants_for(who, svc) if g.valid_at(now)]
     if not grants:
-        _deny(who, svc.code, purpose, subject, request_hash, "no-grant")
+        write("denied:no-grant", log.digest(None), guard)
         raise AccessDenied(
             "no-grant", f"Đơn vị {who.code} không có quyền khai thác dịch vụ {svc.code}."
         )
-    if not any(purpose in purposes for purposes in grants):
-        _deny(who, svc.code, purpose, subject, request_hash, "wrong-purpose")
+    if not any(purpose in grant.purposes for grant in grants):
+        write("denied:wrong-purpose", log.digest(None), guard)
         raise AccessDenied(
             "wrong-purpose",
             f"Quyền khai thác dịch vụ {svc.code} không bao gồm mục đích {purpose}.",
         )
-    if svc.sensitive and not _has_consent(subject, who, svc, purpose):
-        _deny(who, svc.code, purpose, subject, request_hash, "no-consent")
-        raise AccessDenied(
-            "no-consent",
-            f"Chủ thể dữ liệu chưa đồng ý cho {who.code} khai thác {svc.code} "
-            f"với mục đích {purpose}.",
+    if svc.sensitive:
+        if not _has_consent(subject, who.pk, svc.pk, purpose):
+            write("denied:no-consent", log.digest(None), guard)
+            raise AccessDenied(
+                "no-consent",
+                f"Chủ thể dữ liệu chưa đồng ý cho {who.code} khai thác {svc.code} "
+                f"với mục đích {purpose}.",
+            )
+        # The consent must still stand when the allowing entry is written.
+        guard = (
+            f"{guard[0]} AND {_CONSENT_SQL}",
+            [*guard[1], subject, purpose, who.pk, svc.pk],
         )
     data = registry_modules.service(svc.code).fetch(subject)
     response_hash = log.digest(data)
-    entry = log.append(
-        consumer=who.code,
-        service=svc.code,
-        purpose=purpose,
-        subject=subject,
-        outcome="allowed" if data is not None else "not-found",
-        request_hash=request_hash,
-        response_hash=response_hash,
-    )
+    entry = write("allowed" if data is not None else "not-found", response_hash, guard)
     if data is None:
         raise SubjectNotFound(f"Dịch vụ {svc.code} không có dữ liệu về chủ thể này.")
     return CallResult(
@@ -159,11 +198,12 @@ def call(
     )
 
 
-def _has_consent(subject: str, consumer: Consumer, service: DataService, purpose: str) -> bool:
+def _has_consent(subject: str, consumer_pk: int, service_pk: int, purpose: str) -> bool:
+    """Checked against the database on every call: a revoke counts as soon as it commits."""
     return (
         Consent.objects.filter(personal_id=subject, purpose=purpose, revoked_at__isnull=True)
-        .filter(Q(consumer__isnull=True) | Q(consumer=consumer))
-        .filter(Q(service__isnull=True) | Q(service=service))
+        .filter(Q(consumer__isnull=True) | Q(consumer_id=consumer_pk))
+        .filter(Q(service__isnull=True) | Q(service_id=service_pk))
         .exists()
     )
 
@@ -309,6 +349,21 @@ def purge_used_assertions() -> int:
     """Forget jtis of assertions that have expired (they can no longer be replayed)."""
     deleted, _ = UsedAssertion.objects.filter(expires_at__lt=timezone.now()).delete()
     return deleted
+
+
+@transaction.atomic
+def anchor_log(actor: str = "system:exchange_anchor") -> LogAnchor:
+    """Anchor every chain's head (signed), with a copy in the audit log: run periodically
+    (`manage.py exchange_anchor`), so that verification sees a chain that lost its tail."""
+    anchor = log.anchor()
+    audit.record(
+        actor=actor,
+        action="exchange.log_anchored",
+        target_type="log_anchor",
+        target_id=anchor.hash,
+        data={"heads": anchor.heads, "signature": anchor.signature, "key_id": anchor.key_id},
+    )
+    return anchor
 
 
 def log_entry_count() -> int:

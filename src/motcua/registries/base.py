@@ -23,7 +23,11 @@ class RegistryRecord(models.Model):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Every change of a stored record bumps its version and its update time."""
+        """Every change of a stored record bumps its version and its update time (and drops
+        the data-quality snapshot, which no longer describes the data)."""
+        from .generator_models import QualitySnapshot
+
+        QualitySnapshot.objects.all().delete()
         if self.pk is not None and not kwargs.get("force_insert") and not self._state.adding:
             self.version = F("version") + 1
             self.updated_at = timezone.now()
@@ -33,3 +37,9 @@ class RegistryRecord(models.Model):
             self.refresh_from_db(fields=["version"])
             return
         super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        from .generator_models import QualitySnapshot
+
+        QualitySnapshot.objects.all().delete()
+        return super().delete(*args, **kwargs)

@@ -15,6 +15,11 @@ class GeneratorRun(models.Model):
     next_batch = models.PositiveIntegerField(default=0)
     batches = models.PositiveIntegerField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    deferred_ddl = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="PostgreSQL: constraints and indexes dropped for the load, recreated at the end",
+    )
 
     class Meta:
         verbose_name = "lần sinh dữ liệu mẫu"
@@ -44,3 +49,21 @@ class InjectedDefect(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registry}.{self.rule}#{self.record_id}"
+
+
+class QualitySnapshot(models.Model):
+    """The national data-quality figures per province (ảnh chụp chất lượng dữ liệu): for each
+    registry, its records and its failing records per rule, counted by province in one
+    GROUP BY query per table and rule. A province's report reads them instead of scanning
+    its rows scattered over the whole table."""
+
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField(help_text="time the national pass took")
+    figures = models.JSONField()
+
+    class Meta:
+        verbose_name = "ảnh chụp chất lượng dữ liệu"
+        verbose_name_plural = "ảnh chụp chất lượng dữ liệu"
+
+    def __str__(self) -> str:
+        return f"quality snapshot {self.computed_at:%Y-%m-%d %H:%M}"

@@ -2,7 +2,7 @@
 
 from motcua.registries.civil_status.models import CivilEvent
 from motcua.registries.enterprise.models import Enterprise, LegalRepresentative
-from motcua.registries.generator_models import GeneratorRun, InjectedDefect
+from motcua.registries.generator_models import GeneratorRun, InjectedDefect, QualitySnapshot
 from motcua.registries.judicial.models import JudicialRecord
 from motcua.registries.land.models import LandCertificate, Parcel
 from motcua.registries.population.models import Household, Person
@@ -20,4 +20,5 @@ __all__ = [
     "Parcel",
     "Participation",
     "Person",
+    "QualitySnapshot",
 ]

@@ -42,6 +42,27 @@ def fetch_by_code(subject: str) -> dict[str, Any] | None:
     return row
 
 
+def fetch_by_representative(subject: str) -> dict[str, Any] | None:
+    """The enterprises a person (by personal ID) is a legal representative of."""
+    rows = (
+        LegalRepresentative.objects.filter(personal_id=subject)
+        .order_by("enterprise__code")
+        .values("enterprise__code", "enterprise__name", "enterprise__status", "title")
+    )
+    return {
+        "personal_id": subject,
+        "enterprises": [
+            {
+                "code": r["enterprise__code"],
+                "name": r["enterprise__name"],
+                "status": r["enterprise__status"],
+                "title": r["title"],
+            }
+            for r in rows
+        ],
+    }
+
+
 def _failing() -> dict[str, Q]:
     earlier_copy = Exists(
         Enterprise.objects.filter(
@@ -83,6 +104,13 @@ MODULE = register(
                 attributes=(*_FIELDS, "legal_representatives"),
                 fetch=fetch_by_code,
                 subject="enterprise_code",
+            ),
+            DataServiceSpec(
+                "enterprise.by_representative",
+                "Doanh nghiệp mà công dân là người đại diện theo pháp luật",
+                sensitive=False,
+                attributes=("code", "name", "status", "legal_representatives.personal_id"),
+                fetch=fetch_by_representative,
             ),
         ),
         tables=(RecordRules(Enterprise, _failing),),

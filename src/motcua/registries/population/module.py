@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
-from motcua.registries import rules
+from motcua.registries import lookup, rules
 from motcua.registries.civil_status.models import CivilEvent
 from motcua.registries.modules import (
     NATIONAL_DATABASES,
@@ -38,8 +38,8 @@ _FAMILY = (
 
 
 def _one(fields: tuple[str, ...], subject: str) -> dict[str, Any] | None:
-    row = Person.objects.filter(personal_id=subject).values(*fields, "version").first()
-    if row is None:
+    row = lookup.one_row(Person, "personal_id", subject, (*fields, "version"))
+    if not row:
         return None
     out: dict[str, Any] = {}
     for key, value in row.items():
@@ -58,6 +58,22 @@ def fetch_residence(subject: str) -> dict[str, Any] | None:
 
 def fetch_family(subject: str) -> dict[str, Any] | None:
     return _one(("personal_id", *_FAMILY), subject)
+
+
+def fetch_children(subject: str) -> dict[str, Any] | None:
+    """The children a person is registered as father or mother of (for acting for a minor)."""
+    if not Person.objects.filter(personal_id=subject).exists():
+        return None
+    rows = (
+        Person.objects.filter(Q(father__personal_id=subject) | Q(mother__personal_id=subject))
+        .order_by("birth_date", "personal_id")
+        .values("personal_id", "full_name", "birth_date", "status")
+    )
+    children = [
+        {**row, "birth_date": row["birth_date"].isoformat() if row["birth_date"] else None}
+        for row in rows
+    ]
+    return {"personal_id": subject, "children": children}
 
 
 def _failing() -> dict[str, Q]:
@@ -80,6 +96,7 @@ def _failing() -> dict[str, Q]:
     )
     return {
         "correct": rules.not_matching("personal_id", PERSONAL_ID_PATTERN)
+        | rules.personal_id_disagrees("personal_id", "birth_date", "sex")
         | rules.unknown_commune("permanent_commune_code")
         | rules.unknown_commune("birth_place_code", optional=True)
         | rules.unknown_commune("temporary_commune_code", optional=True)
@@ -118,6 +135,13 @@ MODULE = register(
                 sensitive=True,
                 attributes=("personal_id", *_FAMILY),
                 fetch=fetch_family,
+            ),
+            DataServiceSpec(
+                "population.person.children",
+                "Con của công dân (theo quan hệ cha, mẹ)",
+                sensitive=False,
+                attributes=("personal_id", "father__personal_id", "mother__personal_id"),
+                fetch=fetch_children,
             ),
         ),
         tables=(RecordRules(Person, _failing),),

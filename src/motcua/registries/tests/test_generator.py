@@ -127,3 +127,23 @@ def test_a_second_run_with_other_parameters_is_refused(units_loaded):
 
     with pytest.raises(Conflict):
         generator.generate(60, seed=2, batch_size=50)
+
+
+@pytest.mark.postgres
+def test_indexes_dropped_for_the_load_are_all_back(units_loaded):
+    from django.db import connection
+
+    def indexes() -> set[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tablename, indexdef FROM pg_indexes WHERE tablename LIKE 'registries_%%'"
+            )
+            return set(cursor.fetchall())
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    before = indexes()
+    run = generator.generate(300, seed=3, batch_size=100, max_batches=1)
+    assert run.deferred_ddl and indexes() < before
+    run = generator.generate(300, seed=3, batch_size=100)
+    assert run.deferred_ddl == [] and indexes() == before

@@ -13,3 +13,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         for entry in log.stored_entries():
             self.stdout.write(log.export_line(entry))
+        for anchor in log.stored_anchors():
+            self.stdout.write(log.anchor_line(anchor))

@@ -41,21 +41,30 @@ class Command(BaseCommand):
                 if default.exists() and not settings.EXCHANGE_SIGNING_KEY
                 else log.default_public_keys()
             )
-        entries: Iterator[dict[str, Any]] = (
-            _read(Path(options["file"])) if options["file"] else log.stored_entries()
-        )
-        checked, broken = log.verify_entries(entries, public_keys)
+        path = Path(options["file"]) if options["file"] else None
+        anchors = list(_read(path, anchors=True)) if path else log.stored_anchors()
+        entries: Iterator[dict[str, Any]] = _read(path) if path else log.stored_entries()
+        seen = log.anchored_positions(anchors)
+        checked, broken = log.verify_entries(entries, public_keys, seen)
+        if broken is None:
+            broken = log.verify_anchors(anchors, seen, public_keys)
         if broken:
             raise CommandError(
                 f"Nhật ký trao đổi bị phá vỡ tại chuỗi {broken.chain} mục #{broken.seq}: "
                 f"{broken.reason} (exchange log broken at chain {broken.chain} entry "
                 f"#{broken.seq}; {checked} entries verified before it)"
             )
-        self.stdout.write(f"OK: {checked} mục nhật ký trao đổi hợp lệ (exchange log intact)")
+        self.stdout.write(
+            f"OK: {checked} mục nhật ký trao đổi hợp lệ, {len(anchors)} mốc neo "
+            f"(exchange log intact, {len(anchors)} anchors hold)"
+        )
 
 
-def _read(path: Path) -> Iterator[dict[str, Any]]:
+def _read(path: Path, anchors: bool = False) -> Iterator[dict[str, Any]]:
+    """The entries (or, with anchors=True, the anchors) of an export."""
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
-                yield json.loads(line)
+                item = json.loads(line)
+                if (item.get("type") == "anchor") == anchors:
+                    yield item
