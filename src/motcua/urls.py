@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("chat-luong-du-lieu/", registries_views.quality_page, name="data-quality"),
+    path("can-bo/", include("motcua.backoffice.urls")),
     path("", include((oidc_urlpatterns, "oauth2_provider"))),
     path("", include("motcua.identity.urls")),
     path("", include("motcua.portal.urls")),

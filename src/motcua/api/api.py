@@ -14,8 +14,10 @@ from motcua.catalog.api import router as catalog_router
 from motcua.core.errors import DomainError
 from motcua.core.problems import problem_response, server_error_problem
 from motcua.exchange.api import router as exchange_router
+from motcua.identity.api import router as identity_router
 from motcua.registries.api import router as registries_router
 from motcua.units.api import router as units_router
+from motcua.wallet.api import inbox_router, wallet_router
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,9 @@ api.add_router("/units", units_router, tags=["units"])
 api.add_router("/procedures", catalog_router, tags=["catalog"])
 api.add_router("/registries", registries_router, tags=["registries"])
 api.add_router("/exchange", exchange_router, tags=["exchange"])
+api.add_router("/identity", identity_router, tags=["identity"])
+api.add_router("/wallet", wallet_router, tags=["wallet"])
+api.add_router("/inbox", inbox_router, tags=["wallet"])
 
 
 def _validation_errors(errors: list[Any]) -> list[dict[str, Any]]:

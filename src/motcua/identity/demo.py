@@ -1,5 +1,7 @@
-"""Demo subjects for `manage.py load_demo`: a citizen at level 2, one at level 1, a business
-and an official of a commune's service centre. Passwords are generated once into var/."""
+"""Demo subjects for `manage.py load_demo`: citizens, a business and an official of a commune's
+service centre. Passwords are generated once into var/. The people are also put into the
+population registry (with a minor child of Nguyễn Văn An, who also represents the demo
+business in the enterprise registry); level 2 goes only to those the registry verifies."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from django.conf import settings
 
 from motcua.core.errors import InvalidInput
 
-from . import services
+from . import relations, services
 from .models import Account
 
 DEMO_PEOPLE = [
@@ -24,7 +26,6 @@ DEMO_PEOPLE = [
         "birth_date": datetime.date(1985, 3, 12),
         "sex": "male",
         "permanent_address": "Số 1 phố Tràng Tiền, phường Hoàn Kiếm, thành phố Hà Nội",
-        "assurance_level": 2,
     },
     {
         "personal_id": "079301004567",
@@ -32,7 +33,6 @@ DEMO_PEOPLE = [
         "birth_date": datetime.date(2001, 9, 2),
         "sex": "female",
         "permanent_address": "12 đường Lê Lợi, phường Sài Gòn, Thành phố Hồ Chí Minh",
-        "assurance_level": 1,
     },
     {
         "personal_id": "038090001122",
@@ -40,9 +40,16 @@ DEMO_PEOPLE = [
         "birth_date": datetime.date(1990, 1, 20),
         "sex": "male",
         "permanent_address": "Thanh Hóa",
-        "assurance_level": 2,
     },
 ]
+# In the population registry: An and Cường (so they verify to level 2) and An's son, a minor
+# with no account of his own. Bình is not there yet, so she stays at level 1.
+REGISTRY_PEOPLE = [
+    ("001085012345", "Nguyễn Văn An", datetime.date(1985, 3, 12), "M", "01"),
+    ("038090001122", "Lê Minh Cường", datetime.date(1990, 1, 20), "M", "38"),
+]
+DEMO_CHILD = ("001215012346", "Nguyễn Minh Khang", datetime.date(2015, 6, 1), "M", "01")
+DEMO_PARENT = "001085012345"
 DEMO_ORGANISATION = {"enterprise_code": "0101234567", "name": "Công ty TNHH Một Cửa Demo"}
 DEMO_OFFICIAL: dict[str, Any] = {
     "personal_id": "038090001122",
@@ -57,11 +64,20 @@ def ensure_demo_subjects(var_dir: Path | None = None) -> Path:
     known: dict[str, str] = {}
     if path.exists():
         known = json.loads(path.read_text(encoding="utf-8"))
+    ensure_registry_records()
+    relations.setup_exchange_access(actor="load_demo")
     for person in DEMO_PEOPLE:
         pid = str(person["personal_id"])
-        if not Account.objects.filter(username=pid).exists():
+        account = Account.objects.filter(username=pid).first()
+        if account is None:
             known[pid] = secrets.token_urlsafe(10)
-            services.enrol_person(password=known[pid], actor="load_demo", **person)  # type: ignore[arg-type]
+            account = services.enrol_person(
+                password=known[pid],
+                actor="load_demo",
+                assurance_level=1,
+                **person,  # type: ignore[arg-type]
+            )
+        services.verify_against_registry(account, actor="load_demo")
     code = DEMO_ORGANISATION["enterprise_code"]
     if not Account.objects.filter(username=code).exists():
         known[code] = secrets.token_urlsafe(10)
@@ -78,7 +94,124 @@ def ensure_demo_subjects(var_dir: Path | None = None) -> Path:
             roles=DEMO_OFFICIAL["roles"],
             actor="load_demo",
         )
+    ensure_wallet_items()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(known, indent=2, ensure_ascii=False), encoding="utf-8")
     path.chmod(0o600)
     return path
+
+
+def ensure_registry_records() -> None:
+    """Demo seeding only: the registries app has no write service (its data comes from the
+    national databases or `generate_registries`), so the demo writes its few rows directly."""
+    from motcua.registries.enterprise.models import Enterprise, LegalRepresentative
+    from motcua.registries.population.models import Person as RegistryPerson
+
+    parent = None
+    for pid, name, birth, sex, province in REGISTRY_PEOPLE:
+        record, _created = RegistryPerson.objects.get_or_create(
+            personal_id=pid,
+            defaults={
+                "full_name": name,
+                "birth_date": birth,
+                "sex": sex,
+                "province_code": province,
+                "marital_status": "married" if pid == DEMO_PARENT else "single",
+            },
+        )
+        if pid == DEMO_PARENT:
+            parent = record
+    pid, name, birth, sex, province = DEMO_CHILD
+    RegistryPerson.objects.get_or_create(
+        personal_id=pid,
+        defaults={
+            "full_name": name,
+            "birth_date": birth,
+            "sex": sex,
+            "province_code": province,
+            "father": parent,
+        },
+    )
+    enterprise, _created = Enterprise.objects.get_or_create(
+        code=DEMO_ORGANISATION["enterprise_code"],
+        defaults={
+            "name": DEMO_ORGANISATION["name"],
+            "kind": "Công ty trách nhiệm hữu hạn một thành viên",
+            "registered_address": "Số 1 phố Tràng Tiền, phường Hoàn Kiếm, thành phố Hà Nội",
+            "founded_on": datetime.date(2020, 1, 6),
+            "province_code": "01",
+        },
+    )
+    LegalRepresentative.objects.get_or_create(
+        enterprise=enterprise,
+        personal_id=DEMO_PARENT,
+        defaults={"full_name": "Nguyễn Văn An", "title": "Giám đốc", "province_code": "01"},
+    )
+
+
+def ensure_wallet_items() -> None:
+    """A few e-wallet documents and inbox messages (idempotent by key)."""
+    from motcua.wallet import services as wallet
+
+    child_id, child_name, child_birth, _sex, _province = DEMO_CHILD
+    birth_data = {
+        "so_dinh_danh": child_id,
+        "ho_ten": child_name,
+        "ngay_sinh": child_birth.isoformat(),
+        "cha": "Nguyễn Văn An",
+    }
+    documents: list[tuple[str, str, str, datetime.date, datetime.date | None, dict[str, Any]]] = [
+        (
+            child_id,
+            "Giấy khai sinh (bản điện tử)",
+            "UBND phường Hoàn Kiếm, thành phố Hà Nội",
+            datetime.date(2015, 6, 10),
+            None,
+            birth_data,
+        ),
+        (
+            DEMO_PARENT,
+            "Giấy xác nhận thông tin về cư trú",
+            "Công an phường Hoàn Kiếm, thành phố Hà Nội",
+            datetime.date(2025, 8, 1),
+            datetime.date(2026, 8, 1),
+            {"so_dinh_danh": DEMO_PARENT, "noi_thuong_tru": DEMO_PEOPLE[0]["permanent_address"]},
+        ),
+        (
+            DEMO_ORGANISATION["enterprise_code"],
+            "Giấy chứng nhận đăng ký doanh nghiệp",
+            "Sở Tài chính thành phố Hà Nội",
+            datetime.date(2020, 1, 6),
+            None,
+            {"ma_so_doanh_nghiep": DEMO_ORGANISATION["enterprise_code"]},
+        ),
+    ]
+    for owner, title, issuer, issued, until, data in documents:
+        wallet.add_document(
+            owner_id=owner,
+            title=title,
+            issuer_name=issuer,
+            issued_on=issued,
+            valid_until=until,
+            content=json.dumps(data, ensure_ascii=False, indent=2).encode(),
+            filename="giay-to.json",
+            content_type="application/json",
+            data=data,
+            key=f"demo:{owner}:{title}",
+            actor="load_demo",
+        )
+    messages = [
+        (DEMO_PARENT, "Chào mừng đến Cổng dịch vụ công MotCua", "info"),
+        (DEMO_PARENT, "Hồ sơ 000.00.01.H29-250801-0001 đã có kết quả", "result"),
+        (child_id, "Giấy khai sinh điện tử đã được đưa vào ví giấy tờ", "result"),
+        (str(DEMO_PEOPLE[1]["personal_id"]), "Chào mừng đến Cổng dịch vụ công MotCua", "info"),
+    ]
+    for recipient, title, kind in messages:
+        wallet.send_message(
+            recipient_id=recipient,
+            title=title,
+            body="Đây là thông báo mẫu của môi trường demo.",
+            kind=kind,
+            key=f"demo:{recipient}:{title}",
+            actor="load_demo",
+        )

@@ -56,3 +56,33 @@ class LoginThrottled(DomainError):
             )
             % {"minutes": minutes}
         )
+
+
+class StepUpRequired(DomainError):
+    """The request needs a higher assurance level than the session has (bước nâng mức)."""
+
+    status = 403
+    code = "step-up-required"
+    title = "Cần định danh mức độ cao hơn"
+
+    def __init__(self, level: int) -> None:
+        super().__init__(
+            str(
+                _(
+                    "Chức năng này yêu cầu tài khoản định danh điện tử mức độ %(level)s. "
+                    "Vui lòng đăng nhập lại bằng tài khoản mức độ %(level)s."
+                )
+            )
+            % {"level": level},
+            acr_values=f"urn:motcua:loa:{level}",
+        )
+        self.level = level
+
+
+class ActingRefused(DomainError):
+    """Acting for that subject is not (or no longer) allowed: no relationship, mandate revoked
+    or expired, child no longer a minor. Says nothing about the subject."""
+
+    status = 403
+    code = "acting-refused"
+    title = "Không được thực hiện thay"

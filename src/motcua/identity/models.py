@@ -3,6 +3,7 @@ person, organisation and official profiles attached to them, and the login-attem
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any, ClassVar
 
@@ -182,9 +183,114 @@ class LoginAttempt(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.ip} {'ok' if self.succeeded else 'fail'}"
 
 
+class Mandate(models.Model):
+    """A mandate (giấy ủy quyền) recorded in MotCua: the grantor lets the grantee act for them
+    in the procedures of `scope` (procedure codes, or "*" for all) until `valid_until`. The
+    grantor may revoke it at any time; a revoked or expired mandate stops working at once."""
+
+    ALL = "*"
+
+    grantor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mandates_given"
+    )
+    grantee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mandates_received"
+    )
+    scope = models.JSONField("phạm vi (mã thủ tục hoặc *)", default=list)
+    valid_from = models.DateTimeField("hiệu lực từ", default=timezone.now)
+    valid_until = models.DateTimeField("hiệu lực đến")
+    revoked_at = models.DateTimeField("thu hồi lúc", null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "ủy quyền"
+        verbose_name_plural = "ủy quyền"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.grantor_id}→{self.grantee_id}"
+
+    def is_live(self, now: datetime.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.valid_from <= now < self.valid_until
+
+    def covers(self, procedure_code: str) -> bool:
+        return self.ALL in self.scope or procedure_code in self.scope
+
+
+class Acting(models.Model):
+    """A person acting for another subject (thực hiện thay): a parent for a minor child, a
+    guardian for a ward, a legal representative for an enterprise, or a mandate's grantee
+    for its grantor. Tokens and portal sessions point at it; its basis is re-checked on
+    every request."""
+
+    class Basis(models.TextChoices):
+        PARENT = "parent", "Cha, mẹ của người chưa thành niên"
+        GUARDIAN = "guardian", "Người giám hộ"
+        LEGAL_REPRESENTATIVE = "legal_representative", "Người đại diện theo pháp luật"
+        MANDATE = "mandate", "Người được ủy quyền"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="actings"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="acted_for"
+    )
+    basis = models.CharField(max_length=24, choices=Basis.choices)
+    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "thực hiện thay"
+        verbose_name_plural = "thực hiện thay"
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} thay cho {self.subject_id} ({self.basis})"
+
+
+class ClientPolicy(models.Model):
+    """How the provider treats one relying party beyond the toolkit's fields: pairwise
+    subject identifiers (a different `sub` per sector, so services cannot join users)."""
+
+    application = models.OneToOneField(
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="policy"
+    )
+    pairwise_subject = models.BooleanField("sub theo từng ứng dụng (pairwise)", default=False)
+
+    class Meta:
+        verbose_name = "chính sách ứng dụng"
+        verbose_name_plural = "chính sách ứng dụng"
+
+    def __str__(self) -> str:
+        return f"{self.application_id}"
+
+
+class ClientConsent(models.Model):
+    """A person's consent (sự đồng ý) that an external relying party receives the claims of
+    `scopes`; revoking it also revokes that party's tokens."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_consents"
+    )
+    application = models.ForeignKey(
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
+    scopes = models.JSONField(default=list)
+    granted_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "đồng ý chia sẻ với ứng dụng"
+        verbose_name_plural = "đồng ý chia sẻ với ứng dụng"
+
+    def __str__(self) -> str:
+        return f"{self.account_id}→{self.application_id}"
+
+
 class TokenAssurance(models.Model):
     """The assurance level (acr) an access token was issued at, for resource servers and the
-    userinfo endpoint (an opaque token carries no claims of its own)."""
+    userinfo endpoint (an opaque token carries no claims of its own), and, for a token issued
+    by token exchange, who the token's user acts for (RFC 8693 `act`)."""
 
     access_token = models.OneToOneField(
         oauth2_settings.ACCESS_TOKEN_MODEL,
@@ -192,6 +298,7 @@ class TokenAssurance(models.Model):
         related_name="assurance",
     )
     level = models.PositiveSmallIntegerField(choices=Account.Level.choices)
+    acting = models.ForeignKey(Acting, on_delete=models.CASCADE, null=True, blank=True)
 
     class Meta:
         verbose_name = "mức độ của token"

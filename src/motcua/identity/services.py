@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,12 +26,25 @@ from oauth2_provider.models import (
 from oauthlib.common import generate_token
 
 from motcua.audit import services as audit
-from motcua.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from motcua.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from motcua.units import selectors as units
 
-from . import identifiers
-from .errors import LoginFailed, LoginLocked, LoginThrottled
-from .models import Account, LoginAttempt, Official, Organisation, Person, TokenAssurance
+from . import identifiers, relations
+from .errors import ActingRefused, LoginFailed, LoginLocked, LoginThrottled, StepUpRequired
+from .models import (
+    Account,
+    Acting,
+    ClientConsent,
+    ClientPolicy,
+    LoginAttempt,
+    Mandate,
+    Official,
+    Organisation,
+    Person,
+    TokenAssurance,
+)
+
+logger = logging.getLogger(__name__)
 
 MAX_FAILURES = 5  # per identifier typed, known or not
 MAX_FAILURES_PER_IP = 20
@@ -338,16 +352,32 @@ def subject_claims(account: Account) -> dict[str, Any]:
     return claims
 
 
-def record_token_issued(access_token: Any, *, grant_type: str, level: int | None) -> None:
-    """Keep the assurance level a token was issued at, and audit the issue (never the token)."""
+def official_claims(account: Account) -> dict[str, Any]:
+    """An official's agency, roles and units (released under the `official` scope)."""
+    official = Official.objects.filter(account=account).first()
+    if official is None:
+        return {}
+    return {
+        "agency_code": official.agency_code,
+        "roles": list(official.roles),
+        "unit_codes": list(official.unit_codes),
+    }
+
+
+def record_token_issued(
+    access_token: Any, *, grant_type: str, level: int | None, acting: Acting | None = None
+) -> None:
+    """Keep the assurance level a token was issued at (and whom it acts for), and audit the
+    issue (never the token)."""
     with transaction.atomic():
         if level is not None:
             TokenAssurance.objects.update_or_create(
-                access_token=access_token, defaults={"level": level}
+                access_token=access_token, defaults={"level": level, "acting": acting}
             )
         user = access_token.user
         audit.record(
             actor=user.username if user else f"client:{access_token.application.client_id}",
+            acting_for=acting.subject.username if acting else "",
             action="identity.token.issued",
             target_type="oauth2.application",
             target_id=access_token.application.client_id if access_token.application else "",
@@ -434,6 +464,7 @@ class ClientSpec:
     post_logout_redirect_uris: list[str]
     confidential: bool = True
     skip_consent: bool = True
+    pairwise_subject: bool = False
 
 
 def register_client(spec: ClientSpec, secret: str | None, *, actor: str = "system") -> bool:
@@ -462,6 +493,9 @@ def register_client(spec: ClientSpec, secret: str | None, *, actor: str = "syste
             application.client_secret = secrets.token_urlsafe(48)
         application.full_clean(exclude=["user", "client_secret"])
         application.save()
+        ClientPolicy.objects.update_or_create(
+            application=application, defaults={"pairwise_subject": spec.pairwise_subject}
+        )
         audit.record(
             actor=actor,
             action="identity.client.registered" if created else "identity.client.updated",
@@ -470,3 +504,452 @@ def register_client(spec: ClientSpec, secret: str | None, *, actor: str = "syste
             data={"redirect_uris": spec.redirect_uris, "secret_set": bool(secret)},
         )
     return created
+
+
+def account_by_sub(sub: str) -> Account | None:
+    try:
+        return Account.objects.filter(sub=sub, is_active=True).first()
+    except (ValueError, TypeError):  # not a UUID
+        return None
+
+
+# --- assurance level 2: verified against the population registry ---------------------------
+
+_SEX_TO_REGISTRY = {"male": "M", "female": "F"}
+
+
+def verify_against_registry(account: Account, *, actor: str = "system") -> int:
+    """Compare a person's name, birth date and sex with the population registry (through
+    `exchange`); a match raises the account to level 2, anything else leaves it at 1."""
+    person = Person.objects.filter(account=account).first()
+    if person is None:
+        raise InvalidInput(_("Chỉ xác minh được tài khoản công dân."))
+    record = relations.registry_person(person.personal_id, relations.PURPOSE_VERIFY)
+    matches = bool(
+        record
+        and record.get("status") == "alive"
+        and str(record.get("full_name", "")).casefold() == person.full_name.casefold()
+        and record.get("birth_date") == (person.birth_date and person.birth_date.isoformat())
+        and record.get("sex") == _SEX_TO_REGISTRY.get(person.sex)
+    )
+    level = Account.Level.HIGH if matches else Account.Level.BASIC
+    with transaction.atomic():
+        Account.objects.filter(pk=account.pk).update(assurance_level=level)
+        account.assurance_level = level
+        audit.record(
+            actor=actor,
+            action="identity.person.verified" if matches else "identity.person.not_verified",
+            target_type="identity.account",
+            target_id=str(account.sub),
+            data={"assurance_level": level, "source": "population"},
+        )
+    return int(level)
+
+
+def require_level(context: Any, level: int) -> None:
+    """Refuse with StepUpRequired unless the session or token (anything with `.level`, or an
+    int) is at `level` or above. The portal answers with a page offering to log in again."""
+    current = context if isinstance(context, int) else int(getattr(context, "level", 0))
+    if current < level:
+        raise StepUpRequired(level)
+
+
+# --- mandates -----------------------------------------------------------------------------
+
+MANDATE_MAX_DAYS = 5 * 365
+
+
+def create_mandate(
+    grantor: Account,
+    grantee_id: str,
+    scope: Iterable[str],
+    valid_until: datetime.datetime,
+    *,
+    valid_from: datetime.datetime | None = None,
+) -> Mandate:
+    """The grantor lets the holder of `grantee_id` act for them in `scope` until a date."""
+    scope_list = sorted({s.strip() for s in scope if s and s.strip()})
+    if not scope_list or any(len(s) > 30 for s in scope_list):
+        raise InvalidInput(_("Cần nêu phạm vi ủy quyền (mã thủ tục hoặc *)."), param="scope")
+    now = timezone.now()
+    valid_from = valid_from or now
+    if valid_until <= max(now, valid_from):
+        raise InvalidInput(_("Ngày hết hiệu lực phải ở tương lai."), param="valid_until")
+    if valid_until - valid_from > datetime.timedelta(days=MANDATE_MAX_DAYS):
+        raise InvalidInput(_("Ủy quyền không được quá 5 năm."), param="valid_until")
+    grantee = Account.objects.filter(
+        username=identifiers.normalise_subject_id(grantee_id), kind=Account.Kind.PERSON
+    ).first()
+    if grantee is None or not grantee.is_active:
+        raise NotFound(_("Không có công dân có tài khoản với số định danh này."), param="grantee")
+    if grantee.pk == grantor.pk:
+        raise InvalidInput(_("Không thể tự ủy quyền cho chính mình."), param="grantee")
+    with transaction.atomic():
+        mandate = Mandate.objects.create(
+            grantor=grantor,
+            grantee=grantee,
+            scope=scope_list,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+        audit.record(
+            actor=grantor.username,
+            action="identity.mandate.created",
+            target_type="identity.mandate",
+            target_id=str(mandate.pk),
+            data={
+                "grantee": grantee.username,
+                "scope": scope_list,
+                "valid_until": valid_until.isoformat(),
+            },
+        )
+    return mandate
+
+
+def revoke_mandate(grantor: Account, mandate_id: int) -> Mandate:
+    """Only the grantor revokes; another person's mandate is "not found"."""
+    with transaction.atomic():
+        mandate = Mandate.objects.select_for_update().filter(pk=mandate_id, grantor=grantor).first()
+        if mandate is None:
+            raise NotFound(_("Không tìm thấy ủy quyền này."))
+        if mandate.revoked_at is None:
+            mandate.revoked_at = timezone.now()
+            mandate.save(update_fields=["revoked_at"])
+            Acting.objects.filter(mandate=mandate, ended_at__isnull=True).update(
+                ended_at=mandate.revoked_at
+            )
+            audit.record(
+                actor=grantor.username,
+                action="identity.mandate.revoked",
+                target_type="identity.mandate",
+                target_id=str(mandate.pk),
+                data={"grantee": mandate.grantee.username},
+            )
+    return mandate
+
+
+def mandates_given(account: Account) -> list[Mandate]:
+    return list(
+        Mandate.objects.filter(grantor=account).select_related("grantee").order_by("-created_at")
+    )
+
+
+def live_mandates_received(account: Account) -> list[Mandate]:
+    now = timezone.now()
+    return list(
+        Mandate.objects.filter(
+            grantee=account, revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now
+        )
+        .select_related("grantor")
+        .order_by("valid_until")
+    )
+
+
+# --- acting for someone else -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActingOption:
+    """Someone the person may switch to acting for, shown in the portal's list."""
+
+    subject_id: str
+    name: str
+    basis: str
+    mandate_id: int | None = None
+
+
+def acting_options(actor: Account) -> list[ActingOption]:
+    """Minor children, wards, represented enterprises (registries) and live mandates."""
+    options: list[ActingOption] = []
+    if actor.kind == Account.Kind.PERSON:
+        try:
+            related = relations.relatives(actor.username)
+        except DomainError:  # the registries cannot be asked now: mandates still work
+            logger.warning("registry relationships of %s could not be read", actor.pk)
+            related = []
+        options += [ActingOption(r.subject_id, r.name, r.basis) for r in related]
+    options += [
+        ActingOption(m.grantor.username, m.grantor.full_name, Acting.Basis.MANDATE, m.pk)
+        for m in live_mandates_received(actor)
+    ]
+    return options
+
+
+def _basis_holds(
+    actor: Account, subject_id: str, basis: str, mandate: Mandate | None
+) -> str | None:
+    """The subject's name when the basis still holds now, else None."""
+    if basis == Acting.Basis.MANDATE:
+        if (
+            mandate is not None
+            and mandate.grantee_id == actor.pk
+            and mandate.grantor.username == subject_id
+            and mandate.is_live()
+        ):
+            return mandate.grantor.full_name or subject_id
+        return None
+    if actor.kind != Account.Kind.PERSON:
+        return None
+    found = {
+        Acting.Basis.PARENT: relations.minor_children,
+        Acting.Basis.GUARDIAN: relations.wards,
+        Acting.Basis.LEGAL_REPRESENTATIVE: relations.represented_enterprises,
+    }.get(basis)  # type: ignore[call-overload]
+    if found is None:
+        return None
+    try:
+        relatives = found(actor.username)
+    except DomainError:  # the exchange refused or failed: fail closed
+        logger.warning("acting basis %s of %s could not be checked", basis, actor.pk)
+        return None
+    for related in relatives:
+        if related.subject_id == subject_id:
+            return related.name
+    return None
+
+
+def _subject_account(subject_id: str, basis: str, name: str) -> Account:
+    """The account of the subject acted for; a minor child or an enterprise without one gets
+    a dormant account (no password, no authenticator) so it has a stable `sub`."""
+    account = Account.objects.filter(username=subject_id).first()
+    if account is not None:
+        return account
+    kind = (
+        Account.Kind.ORGANISATION
+        if basis == Acting.Basis.LEGAL_REPRESENTATIVE
+        else Account.Kind.PERSON
+    )
+    account = Account(username=subject_id, kind=kind, full_name=name, assurance_level=1)
+    account.set_unusable_password()
+    account.save()
+    if kind == Account.Kind.ORGANISATION:
+        Organisation.objects.create(account=account, tax_code=subject_id, name=name)
+    else:
+        record = relations.registry_person(subject_id) or {}
+        birth = record.get("birth_date")
+        Person.objects.create(
+            account=account,
+            personal_id=subject_id,
+            full_name=name,
+            birth_date=datetime.date.fromisoformat(birth) if birth else None,
+            sex={"M": "male", "F": "female"}.get(record.get("sex", ""), ""),
+        )
+    audit.record(
+        actor="system",
+        action="identity.subject.created_for_acting",
+        target_type="identity.account",
+        target_id=str(account.sub),
+        data={"kind": kind},
+    )
+    return account
+
+
+ACTING_MIN_LEVEL = 2
+
+
+def start_acting_for(
+    actor: Account,
+    subject_id: str,
+    basis: str,
+    *,
+    level: int,
+    mandate_id: int | None = None,
+) -> Acting:
+    """Begin acting for `subject_id` on `basis` (parent, guardian, legal_representative or
+    mandate). The actor must be at assurance level 2 (StepUpRequired otherwise); a basis that
+    does not hold raises ActingRefused and is audited."""
+    require_level(level, ACTING_MIN_LEVEL)
+    if basis not in Acting.Basis.values:
+        raise InvalidInput(_("Căn cứ thực hiện thay không hợp lệ."), param="basis")
+    subject_id = (subject_id or "").strip()
+    mandate = None
+    if basis == Acting.Basis.MANDATE:
+        mandate = (
+            Mandate.objects.select_related("grantor").filter(pk=mandate_id or 0).first()
+            if mandate_id
+            else next(
+                (m for m in live_mandates_received(actor) if m.grantor.username == subject_id),
+                None,
+            )
+        )
+    name = _basis_holds(actor, subject_id, basis, mandate)
+    if name is None:
+        audit.record(
+            actor=actor.username,
+            acting_for=subject_id[:20],
+            action="identity.acting.refused",
+            target_type="identity.acting",
+            data={"basis": basis},
+        )
+        raise ActingRefused(_("Bạn không có căn cứ để thực hiện thay cho chủ thể này."))
+    with transaction.atomic():
+        subject = _subject_account(subject_id, basis, name)
+        acting = Acting.objects.create(actor=actor, subject=subject, basis=basis, mandate=mandate)
+        audit.record(
+            actor=actor.username,
+            acting_for=subject.username,
+            action="identity.acting.started",
+            target_type="identity.acting",
+            target_id=str(acting.pk),
+            data={"basis": basis, "mandate": mandate.pk if mandate else None},
+        )
+    return acting
+
+
+def check_acting(acting: Acting) -> None:
+    """Re-check an acting context's basis now (every request): ended, mandate revoked or
+    expired, child no longer a minor, no longer a representative → ActingRefused."""
+    if acting.ended_at is not None:
+        raise ActingRefused(_("Phiên thực hiện thay đã kết thúc."))
+    if acting.mandate_id is not None:
+        # Read fresh: a revocation made a moment ago must take effect on this request.
+        acting.mandate = Mandate.objects.select_related("grantor").get(pk=acting.mandate_id)
+    if _basis_holds(acting.actor, acting.subject.username, acting.basis, acting.mandate) is None:
+        raise ActingRefused(_("Căn cứ thực hiện thay không còn hiệu lực."))
+
+
+def get_acting(acting_id: int, actor: Account) -> Acting:
+    acting = (
+        Acting.objects.select_related("actor", "subject", "mandate__grantor")
+        .filter(pk=acting_id, actor=actor)
+        .first()
+    )
+    if acting is None:
+        raise ActingRefused(_("Phiên thực hiện thay đã kết thúc."))
+    return acting
+
+
+def stop_acting(acting: Acting) -> None:
+    with transaction.atomic():
+        if acting.ended_at is None:
+            acting.ended_at = timezone.now()
+            acting.save(update_fields=["ended_at"])
+        audit.record(
+            actor=acting.actor.username,
+            acting_for=acting.subject.username,
+            action="identity.acting.stopped",
+            target_type="identity.acting",
+            target_id=str(acting.pk),
+        )
+
+
+TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class ExchangedToken:
+    token: str
+    expires_in: int
+    scope: str
+    sub: str
+    actor_sub: str
+
+
+def exchange_for_acting(
+    actor_token: Any, application: Any, subject_id: str, basis: str, mandate_id: int | None
+) -> ExchangedToken:
+    """RFC 8693-style token exchange: from the actor's live access token, a new access token
+    of the same client whose `sub` is the subject and `act.sub` the actor."""
+    actor = actor_token.user
+    assurance = TokenAssurance.objects.filter(access_token=actor_token).first()
+    if assurance is not None and assurance.acting_id is not None:
+        raise InvalidInput(_("Không thể thực hiện thay từ một token đang thực hiện thay."))
+    scopes = set(actor_token.scope.split())
+    if "official" in scopes:
+        raise PermissionDenied(_("Token của cán bộ không dùng để thực hiện thay công dân."))
+    level = assurance.level if assurance else actor.assurance_level
+    acting = start_acting_for(actor, subject_id, basis, level=level, mandate_id=mandate_id)
+    from oauth2_provider.settings import oauth2_settings
+
+    lifetime = int(oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+    expires = min(
+        timezone.now() + datetime.timedelta(seconds=lifetime),
+        acting.mandate.valid_until
+        if acting.mandate
+        else timezone.now() + datetime.timedelta(seconds=lifetime),
+    )
+    raw = generate_token()
+    with transaction.atomic():
+        token = get_access_token_model()(
+            user=actor, application=application, expires=expires, scope=" ".join(sorted(scopes))
+        )
+        set_token_value(token, raw)
+        token.save()
+        record_token_issued(token, grant_type=TOKEN_EXCHANGE_GRANT, level=level, acting=acting)
+    return ExchangedToken(
+        token=raw,
+        expires_in=max(0, int((expires - timezone.now()).total_seconds())),
+        scope=token.scope,
+        sub=str(acting.subject.sub),
+        actor_sub=str(actor.sub),
+    )
+
+
+# --- consents given to external relying parties ----------------------------------------------
+
+
+def has_client_consent(account: Account, application: Any, scopes: Iterable[str]) -> bool:
+    wanted = set(scopes)
+    return any(
+        wanted <= set(c.scopes)
+        for c in ClientConsent.objects.filter(
+            account=account, application=application, revoked_at__isnull=True
+        )
+    )
+
+
+def record_client_consent(account: Account, application: Any, scopes: Iterable[str]) -> None:
+    scope_list = sorted(set(scopes))
+    with transaction.atomic():
+        ClientConsent.objects.filter(
+            account=account, application=application, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        consent = ClientConsent.objects.create(
+            account=account, application=application, scopes=scope_list
+        )
+        audit.record(
+            actor=account.username,
+            action="identity.client_consent.granted",
+            target_type="oauth2.application",
+            target_id=application.client_id,
+            data={"consent": consent.pk, "scopes": scope_list},
+        )
+
+
+def client_consents(account: Account) -> list[ClientConsent]:
+    return list(
+        ClientConsent.objects.filter(account=account, revoked_at__isnull=True)
+        .select_related("application")
+        .order_by("-granted_at")
+    )
+
+
+def revoke_client_consent(account: Account, consent_id: int) -> None:
+    """Withdraw a consent and revoke that party's live tokens for this person at once."""
+    from oauth2_provider.models import get_refresh_token_model
+
+    with transaction.atomic():
+        consent = (
+            ClientConsent.objects.select_for_update()
+            .select_related("application")
+            .filter(pk=consent_id, account=account, revoked_at__isnull=True)
+            .first()
+        )
+        if consent is None:
+            raise NotFound(_("Không tìm thấy sự đồng ý này."))
+        consent.revoked_at = timezone.now()
+        consent.save(update_fields=["revoked_at"])
+        get_refresh_token_model().objects.filter(
+            user=account, application=consent.application, revoked__isnull=True
+        ).update(revoked=consent.revoked_at)
+        get_access_token_model().objects.filter(
+            user=account, application=consent.application
+        ).delete()
+        audit.record(
+            actor=account.username,
+            action="identity.client_consent.revoked",
+            target_type="oauth2.application",
+            target_id=consent.application.client_id,
+            data={"consent": consent.pk},
+        )

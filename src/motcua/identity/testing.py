@@ -65,3 +65,87 @@ def submit_login_form(browser: Any, page: Any, account: Account, password: str =
         headers={"Referer": page.url},
         allow_redirects=False,
     )
+
+
+def bearer(
+    account: Account,
+    *,
+    scope: str = "openid profile",
+    client_id: str = "rp-test",
+    level: int | None = None,
+) -> str:
+    """A live access token of `client_id` for `account` (the client is registered when
+    missing), as if issued by the authorization code flow."""
+    import datetime
+
+    from django.utils import timezone
+    from oauth2_provider.models import (
+        get_access_token_model,
+        get_application_model,
+        set_token_value,
+    )
+    from oauthlib.common import generate_token
+
+    if not get_application_model().objects.filter(client_id=client_id).exists():
+        make_client(client_id, f"http://testserver/{client_id}/callback")
+    application = get_application_model().objects.get(client_id=client_id)
+    token = get_access_token_model()(
+        user=account,
+        application=application,
+        scope=scope,
+        expires=timezone.now() + datetime.timedelta(minutes=15),
+    )
+    raw = generate_token()
+    set_token_value(token, raw)
+    token.save()
+    services.record_token_issued(
+        token, grant_type="test", level=account.assurance_level if level is None else level
+    )
+    return raw
+
+
+PARENT_ID = "001085012345"
+CHILD_ID = "001215012346"
+ENTERPRISE_CODE = "0101234567"
+
+
+def registry_family(child_birth: Any = None) -> dict[str, Any]:
+    """In the registries: a parent (Nguyễn Văn An), their minor child, and an enterprise the
+    parent legally represents; identity's exchange grants are set up."""
+    import datetime
+
+    from django.utils import timezone
+
+    from motcua.registries.enterprise.models import Enterprise, LegalRepresentative
+    from motcua.registries.population.models import Person as RegistryPerson
+
+    from . import relations
+
+    parent = RegistryPerson.objects.create(
+        personal_id=PARENT_ID,
+        full_name="Nguyễn Văn An",
+        birth_date=datetime.date(1985, 3, 12),
+        sex="M",
+        province_code="01",
+    )
+    birth = child_birth or timezone.localdate().replace(year=timezone.localdate().year - 10)
+    child = RegistryPerson.objects.create(
+        personal_id=CHILD_ID,
+        full_name="Nguyễn Minh Khang",
+        birth_date=birth,
+        sex="M",
+        province_code="01",
+        father=parent,
+    )
+    enterprise = Enterprise.objects.create(
+        code=ENTERPRISE_CODE, name="Công ty TNHH Một Cửa Demo", kind="TNHH", province_code="01"
+    )
+    LegalRepresentative.objects.create(
+        enterprise=enterprise,
+        personal_id=PARENT_ID,
+        full_name="Nguyễn Văn An",
+        title="Giám đốc",
+        province_code="01",
+    )
+    relations.setup_exchange_access(actor="test")
+    return {"parent": parent, "child": child, "enterprise": enterprise}

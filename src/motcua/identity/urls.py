@@ -21,9 +21,9 @@ oidc_urlpatterns = [
     ),
     path(".well-known/jwks.json", oauth2_views.JwksInfoView.as_view(), name="jwks-info"),
     path("o/authorize/", views.AuthorizeView.as_view(), name="authorize"),
-    path("o/token/", oauth2_views.TokenView.as_view(), name="token"),
+    path("o/token/", views.TokenView.as_view(), name="token"),
     path("o/revoke_token/", oauth2_views.RevokeTokenView.as_view(), name="revoke-token"),
-    path("o/introspect/", oauth2_views.IntrospectTokenView.as_view(), name="introspect"),
+    path("o/introspect/", views.IntrospectView.as_view(), name="introspect"),
     path("o/userinfo/", oauth2_views.UserInfoView.as_view(), name="user-info"),
     path("o/logout/", oauth2_views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import auth_views, views
+from . import account_views, auth_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -10,4 +10,17 @@ urlpatterns = [
     path("dang-xuat/", auth_views.logout, name="logout"),
     path("thu-tuc/", views.procedure_list, name="procedure-list"),
     path("thu-tuc/<str:code>/", views.procedure_detail, name="procedure-detail"),
+    path("thuc-hien-thay/", account_views.acting, name="acting"),
+    path("uy-quyen/", account_views.mandates, name="mandates"),
+    path("uy-quyen/<int:mandate_id>/thu-hoi/", account_views.revoke_mandate, name="revoke-mandate"),
+    path("vi-giay-to/", account_views.wallet_page, name="wallet"),
+    path(
+        "vi-giay-to/<str:document_id>/tai-ve/",
+        account_views.wallet_download,
+        name="wallet-download",
+    ),
+    path("hop-thu/", account_views.inbox_page, name="inbox"),
+    path("hop-thu/<str:message_id>/da-doc/", account_views.inbox_read, name="inbox-read"),
+    path("du-lieu-cua-toi/", account_views.my_data, name="my-data"),
+    path("ung-dung-da-cap-quyen/", account_views.applications, name="applications"),
 ]

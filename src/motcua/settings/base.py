@@ -45,8 +45,10 @@ INSTALLED_APPS = [
     "motcua.registries",
     "motcua.exchange",
     "motcua.catalog",
+    "motcua.wallet",
     "motcua.api",
     "motcua.portal",
+    "motcua.backoffice",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "motcua.portal.context.ActingMiddleware",
 ]
 
 ROOT_URLCONF = "motcua.urls"
@@ -114,6 +117,17 @@ MOTCUA_ENV = "base"
 
 # Subjects of the national digital identity (motcua.identity): people, organisations, officials.
 AUTH_USER_MODEL = "identity.Account"
+
+# People's passwords use Django's default (the first); OAuth client secrets (random, 256 bits)
+# use a light hasher so the token endpoint is not CPU-bound (identity/hashers.py).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "motcua.identity.hashers.ClientSecretHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -208,19 +222,23 @@ OAUTH2_PROVIDER: dict[str, Any] = {
         "birthdate": "Ngày sinh",
         "personal_id": "Số định danh cá nhân / mã số doanh nghiệp",
         "address": "Nơi thường trú",
+        "official": "Cơ quan, vai trò cán bộ (hệ thống một cửa điện tử)",
     },
     "DEFAULT_SCOPES": ["openid"],
+    "CLIENT_SECRET_HASHER": "motcua_client_pbkdf2_sha256",
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "ACCESS_TOKEN_EXPIRE_SECONDS": 15 * 60,
     "ID_TOKEN_EXPIRE_SECONDS": 15 * 60,
     "REFRESH_TOKEN_EXPIRE_SECONDS": 8 * 3600,
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
-    "REQUEST_APPROVAL_PROMPT": "auto",
+    # The consent screen is decided by identity's AuthorizeView from recorded consents.
+    "REQUEST_APPROVAL_PROMPT": "force",
 }
 
 # Named so that migrations pointing at the toolkit's swappable token model resolve.
 OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 # The portal as an OpenID Connect relying party: any provider can replace the built-in one.
 OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "http://127.0.0.1:8000").rstrip("/")
@@ -230,6 +248,14 @@ OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid profile birthdate personal_i
 # Empty: the callback URL is built from the request (…/dang-nhap/callback).
 OIDC_REDIRECT_URI = os.environ.get("OIDC_REDIRECT_URI", "")
 OIDC_HTTP_TIMEOUT = float(os.environ.get("OIDC_HTTP_TIMEOUT", "5"))
+# Pairwise subject identifiers (per-client `sub`) are keyed with this secret (else SECRET_KEY).
+OIDC_PAIRWISE_SECRET = os.environ.get("OIDC_PAIRWISE_SECRET", "")
+# The back office as a relying party of the same provider (scope `official`).
+BACKOFFICE_OIDC_CLIENT_ID = os.environ.get("BACKOFFICE_OIDC_CLIENT_ID", "motcua-backoffice")
+BACKOFFICE_OIDC_CLIENT_SECRET = os.environ.get("BACKOFFICE_OIDC_CLIENT_SECRET", "")
+BACKOFFICE_OIDC_SCOPES = os.environ.get("BACKOFFICE_OIDC_SCOPES", "openid profile official")
+# Only these clients may ask for the `official` scope (agency and roles of an official).
+OIDC_OFFICIAL_CLIENTS = env_list("OIDC_OFFICIAL_CLIENTS", BACKOFFICE_OIDC_CLIENT_ID)
 
 # National databases (motcua.registries): a record not updated for this many days fails the
 # data-quality rule "alive".

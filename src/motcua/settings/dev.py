@@ -6,14 +6,14 @@ from .base import *  # noqa: F403
 from .base import OAUTH2_PROVIDER, VAR_DIR, oidc_private_key
 
 
-def _local_client_secret() -> str:
+def _local_client_secret(env: str = "OIDC_CLIENT_ID", default: str = "motcua-portal") -> str:
     import json
 
     path = VAR_DIR / "oidc-clients.json"
     if not path.exists():
         return ""
     clients = json.loads(path.read_text(encoding="utf-8"))
-    return str(clients.get(os.environ.get("OIDC_CLIENT_ID", "motcua-portal"), ""))
+    return str(clients.get(os.environ.get(env, default), ""))
 
 
 DEBUG = True
@@ -28,3 +28,6 @@ OAUTH2_PROVIDER = {
 }
 # The portal's client secret: from the environment, else the one `setup_oidc_clients` wrote.
 OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET") or _local_client_secret()
+BACKOFFICE_OIDC_CLIENT_SECRET = os.environ.get(
+    "BACKOFFICE_OIDC_CLIENT_SECRET"
+) or _local_client_secret("BACKOFFICE_OIDC_CLIENT_ID", "motcua-backoffice")

@@ -7,7 +7,10 @@ from .base import OAUTH2_PROVIDER, database_config, generate_rsa_pem
 
 DEBUG = False
 SECRET_KEY = "test-only-key"  # noqa: S105
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "motcua.identity.hashers.ClientSecretHasher",
+]
 DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"))}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in memory

@@ -1,0 +1,112 @@
+"""Who a person may act for, read from the national registries through `exchange` (identity
+never reads registry tables): children (population), enterprises represented (enterprise).
+Identity is a registered consumer with a grant for the purpose `identity.acting_for`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+CONSUMER = "motcua-identity"
+PURPOSE_ACTING = "identity.acting_for"
+PURPOSE_VERIFY = "identity.verification"
+SERVICES = {
+    "population.person.children": [PURPOSE_ACTING],
+    "population.person.basic": [PURPOSE_ACTING, PURPOSE_VERIFY],
+    "enterprise.by_representative": [PURPOSE_ACTING],
+    "enterprise.by_code": [PURPOSE_ACTING],
+}
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class Related:
+    """A subject someone may act for, and on which basis."""
+
+    subject_id: str
+    name: str
+    basis: str  # Acting.Basis value
+    birth_date: dt.date | None = None
+
+
+def _call(service: str, subject: str, purpose: str = PURPOSE_ACTING) -> dict[str, Any] | None:
+    # Imported here: exchange sits a layer above identity; only this module talks to it.
+    from motcua.exchange import services as exchange
+    from motcua.exchange.errors import SubjectNotFound
+
+    try:
+        return exchange.call(CONSUMER, service, purpose, subject).data
+    except SubjectNotFound:
+        return None
+
+
+def setup_exchange_access(*, actor: str) -> None:
+    """Register identity as an exchange consumer with its grants (idempotent)."""
+    from motcua.exchange import services as exchange
+    from motcua.exchange.models import Grant  # no selector for grants yet (see README)
+
+    consumer = exchange.register_consumer(
+        CONSUMER, "Hệ thống định danh điện tử MotCua", actor=actor
+    )
+    for service, purposes in SERVICES.items():
+        if not Grant.objects.filter(
+            consumer=consumer, service__code=service, revoked_at__isnull=True
+        ).exists():
+            exchange.grant_access(consumer, service, purposes, actor=actor)
+
+
+def is_minor(birth_date: dt.date | None, today: dt.date | None = None) -> bool:
+    if birth_date is None:
+        return False
+    today = today or timezone.localdate()
+    age = (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
+    return age < ADULT_AGE
+
+
+def minor_children(personal_id: str) -> list[Related]:
+    data = _call("population.person.children", personal_id) or {}
+    out = []
+    for child in data.get("children", []):
+        birth = dt.date.fromisoformat(child["birth_date"]) if child.get("birth_date") else None
+        if child.get("status", "alive") == "alive" and is_minor(birth):
+            out.append(Related(child["personal_id"], child["full_name"], "parent", birth))
+    return out
+
+
+def wards(personal_id: str) -> list[Related]:
+    """Wards under this person's guardianship. The population registry does not record
+    guardianship yet (no data service), so there are none until it does."""
+    return []
+
+
+def represented_enterprises(personal_id: str) -> list[Related]:
+    data = _call("enterprise.by_representative", personal_id) or {}
+    return [
+        Related(e["code"], e["name"], "legal_representative")
+        for e in data.get("enterprises", [])
+        if e.get("status") != "dissolved"
+    ]
+
+
+def relatives(personal_id: str) -> list[Related]:
+    """Everyone this person may act for by a registry relationship."""
+    return [
+        *minor_children(personal_id),
+        *wards(personal_id),
+        *represented_enterprises(personal_id),
+    ]
+
+
+def registry_person(personal_id: str, purpose: str = PURPOSE_ACTING) -> dict[str, Any] | None:
+    return _call("population.person.basic", personal_id, purpose)
+
+
+def registry_enterprise(code: str) -> dict[str, Any] | None:
+    return _call("enterprise.by_code", code)

@@ -1,0 +1,73 @@
+"""Mandates and acting options over the API (mobile app): only the account holder, not
+someone acting for them; another person's mandate is not found."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from motcua.identity.testing import CHILD_ID, bearer, make_person, registry_family
+
+pytestmark = pytest.mark.django_db
+
+
+def call(client, token, path, method="get", **data):
+    kwargs = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    if method == "post":
+        return client.post(
+            f"/api/v1/identity{path}", data, content_type="application/json", **kwargs
+        )
+    return client.get(f"/api/v1/identity{path}", **kwargs)
+
+
+def test_give_list_and_revoke_a_mandate(client):
+    grantor = make_person("079301004567", full_name="Trần Thị Bình")
+    grantee = make_person("038090001122", full_name="Lê Minh Cường")
+    token = bearer(grantor)
+    until = (timezone.now() + datetime.timedelta(days=7)).isoformat()
+    created = call(
+        client, token, "/mandates", "post", grantee=grantee.username, scope=["*"], valid_until=until
+    )
+    assert created.status_code == 201, created.content
+    mandate_id = created.json()["id"]
+    options = call(client, bearer(grantee), "/acting-options").json()
+    assert options == [
+        {
+            "subject_id": grantor.username,
+            "name": "Trần Thị Bình",
+            "basis": "mandate",
+            "mandate_id": mandate_id,
+        }
+    ]
+    assert (
+        call(client, bearer(grantee), f"/mandates/{mandate_id}/revoke", "post").status_code == 404
+    )
+    revoked = call(client, token, f"/mandates/{mandate_id}/revoke", "post")
+    assert revoked.json()["revoked_at"]
+    assert call(client, bearer(grantee), "/acting-options").json() == []
+
+
+def test_a_mandate_in_the_past_is_refused(client):
+    grantor = make_person("079301004567", full_name="Trần Thị Bình")
+    make_person("038090001122", full_name="Lê Minh Cường")
+    past = (timezone.now() - datetime.timedelta(days=1)).isoformat()
+    response = call(
+        client,
+        bearer(grantor),
+        "/mandates",
+        "post",
+        grantee="038090001122",
+        scope=["*"],
+        valid_until=past,
+    )
+    assert response.status_code == 400
+    assert response.json()["param"] == "valid_until"
+
+
+def test_acting_options_list_the_child_and_the_enterprise(client):
+    registry_family()
+    options = call(client, bearer(make_person()), "/acting-options").json()
+    assert {(o["subject_id"], o["basis"]) for o in options} == {
+        (CHILD_ID, "parent"),
+        ("0101234567", "legal_representative"),
+    }
