@@ -15,9 +15,16 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         call_command("load_units", stdout=self.stdout)
         call_command("import_procedures", str(DEMO_CATALOG), stdout=self.stdout)
+        call_command("import_forms", DEMO_CATALOG.parents[2] / "eforms/fixtures/demo_forms.json")
+        self._exchange_access()
         self._demo_admin()
         call_command("setup_oidc_clients", stdout=self.stdout)
         self._demo_subjects()
+
+    def _exchange_access(self) -> None:
+        from motcua.dossiers import services as dossiers
+
+        dossiers.setup_exchange_access(actor="system:load_demo")
 
     def _demo_subjects(self) -> None:
         """Citizens, a business and an official who log in with ID + password + TOTP."""
