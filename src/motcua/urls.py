@@ -15,6 +15,7 @@ urlpatterns = [
     path("chat-luong-du-lieu/", registries_views.quality_page, name="data-quality"),
     path("can-bo/", include("motcua.backoffice.urls")),
     path("", include((oidc_urlpatterns, "oauth2_provider"))),
+    path("thanh-toan/", include("motcua.payments.urls")),
     path("", include("motcua.identity.urls")),
     path("", include("motcua.portal.urls")),
 ]
