@@ -13,6 +13,8 @@ from ninja.renderers import JSONRenderer
 from motcua.catalog.api import router as catalog_router
 from motcua.core.errors import DomainError
 from motcua.core.problems import problem_response, server_error_problem
+from motcua.dossiers.api import forms_router, public_router
+from motcua.dossiers.api import router as dossiers_router
 from motcua.exchange.api import router as exchange_router
 from motcua.identity.api import router as identity_router
 from motcua.registries.api import router as registries_router
@@ -47,6 +49,9 @@ api.add_router("/exchange", exchange_router, tags=["exchange"])
 api.add_router("/identity", identity_router, tags=["identity"])
 api.add_router("/wallet", wallet_router, tags=["wallet"])
 api.add_router("/inbox", inbox_router, tags=["wallet"])
+api.add_router("/procedures", forms_router, tags=["dossiers"])
+api.add_router("/dossiers", dossiers_router, tags=["dossiers"])
+api.add_router("/public", public_router, tags=["dossiers"])
 
 
 def _validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
@@ -72,6 +77,11 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     extra = {k: v for k, v in exc.extra.items() if k in {"param", "errors"}}
+    errors = extra.get("errors", getattr(exc, "errors", None))
+    if isinstance(errors, dict):  # {path: message}, e.g. a form's field errors
+        errors = [{"loc": str(k).split("."), "msg": str(v)} for k, v in errors.items()]
+    if errors is not None:
+        extra["errors"] = errors
     return problem_response(request, exc.status, exc.code, exc.title, exc.detail, **extra)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from .models import Consent, Consumer, MessageLogEntry
+from .models import Consent, Consumer, Grant, MessageLogEntry
 
 
 def access_history(personal_id: str, limit: int = 50, offset: int = 0) -> tuple[int, list[Any]]:
@@ -28,3 +28,10 @@ def consents_of(personal_id: str) -> QuerySet[Consent]:
         .select_related("consumer", "service")
         .order_by("-granted_at")
     )
+
+
+def has_grant(consumer: str, service: str) -> bool:
+    """Whether `consumer` holds a live (not revoked) grant for `service`."""
+    return Grant.objects.filter(
+        consumer__code=consumer, service__code=service, revoked_at__isnull=True
+    ).exists()

@@ -48,6 +48,9 @@ REGISTRY_PEOPLE = [
     ("001085012345", "Nguyễn Văn An", datetime.date(1985, 3, 12), "M", "01"),
     ("038090001122", "Lê Minh Cường", datetime.date(1990, 1, 20), "M", "38"),
 ]
+# An's wife (no account): the other parent a birth registration form fills in.
+DEMO_SPOUSE = ("001190012347", "Phạm Thị Hoa", datetime.date(1990, 6, 1), "F", "01")
+DEMO_HOME = ("00070", "Số 1 phố Tràng Tiền, phường Hoàn Kiếm, thành phố Hà Nội")
 DEMO_CHILD = ("001215012346", "Nguyễn Minh Khang", datetime.date(2015, 6, 1), "M", "01")
 DEMO_PARENT = "001085012345"
 DEMO_ORGANISATION = {"enterprise_code": "0101234567", "name": "Công ty TNHH Một Cửa Demo"}
@@ -121,6 +124,23 @@ def ensure_registry_records() -> None:
         )
         if pid == DEMO_PARENT:
             parent = record
+    pid, name, birth, sex, province = DEMO_SPOUSE
+    spouse, _created = RegistryPerson.objects.get_or_create(
+        personal_id=pid,
+        defaults={
+            "full_name": name,
+            "birth_date": birth,
+            "sex": sex,
+            "province_code": province,
+            "marital_status": "married",
+            "spouse": parent,
+        },
+    )
+    commune, address = DEMO_HOME
+    RegistryPerson.objects.filter(personal_id__in=[DEMO_PARENT, pid, DEMO_CHILD[0]]).update(
+        permanent_commune_code=commune, permanent_address=address
+    )
+    RegistryPerson.objects.filter(personal_id=DEMO_PARENT).update(spouse=spouse)
     pid, name, birth, sex, province = DEMO_CHILD
     RegistryPerson.objects.get_or_create(
         personal_id=pid,
@@ -130,6 +150,7 @@ def ensure_registry_records() -> None:
             "sex": sex,
             "province_code": province,
             "father": parent,
+            "mother": spouse,
         },
     )
     enterprise, _created = Enterprise.objects.get_or_create(

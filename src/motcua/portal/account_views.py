@@ -73,6 +73,7 @@ def acting(request: HttpRequest) -> HttpResponse:
             "kind": started.subject.kind,
             "basis": started.basis,
             "general": started.mandate is None or "*" in started.mandate.scope,
+            "scope": list(started.mandate.scope) if started.mandate else [],
         }
         messages.success(
             request,

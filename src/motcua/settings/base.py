@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "motcua.exchange",
     "motcua.catalog",
     "motcua.wallet",
+    "motcua.notify",
+    "motcua.eforms",
+    "motcua.payments",
+    "motcua.dossiers",
     "motcua.api",
     "motcua.portal",
     "motcua.backoffice",
@@ -160,6 +164,11 @@ WORKING_CALENDAR = {
     "extra_working_days": env_list("MOTCUA_EXTRA_WORKING_DAYS"),
     "cutoff_hour": int(os.environ.get("MOTCUA_RECEIPT_CUTOFF_HOUR", "17")),
 }
+
+# Uploaded files (motcua.core.uploads): the largest file accepted, in bytes, and how many files
+# one submission may carry.
+MOTCUA_UPLOAD_MAX_BYTES = int(os.environ.get("MOTCUA_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+MOTCUA_UPLOAD_MAX_FILES = int(os.environ.get("MOTCUA_UPLOAD_MAX_FILES", "20"))
 
 LOGGING = {
     "version": 1,

@@ -65,3 +65,23 @@ def search_units(query: str, limit: int = 20) -> list[Province | Commune]:
 def agencies_of(province_code: str, commune_code: str | None = None) -> QuerySet[Agency]:
     qs = Agency.objects.filter(province_id=province_code)
     return qs.filter(commune_id=commune_code) if commune_code else qs.filter(commune__isnull=True)
+
+
+def get_agency(code: str) -> Agency:
+    try:
+        return Agency.objects.select_related("province", "commune").get(code=code)
+    except Agency.DoesNotExist:
+        raise NotFound(f"Không có cơ quan, đơn vị mã {code}.") from None
+
+
+def service_centres(province_code: str, commune_code: str | None = None) -> QuerySet[Agency]:
+    """Public Administration Service Centers of a province (commune_code None: the province's
+    own) or of one commune."""
+    return agencies_of(province_code, commune_code).filter(is_service_center=True)
+
+
+def get_commune(code: str) -> Commune:
+    try:
+        return Commune.objects.select_related("province").get(code=code)
+    except Commune.DoesNotExist:
+        raise NotFound(f"Không có xã, phường mã {code}.") from None

@@ -1,0 +1,63 @@
+"""The receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả): rendered from the dossier on
+demand, so the document always says what the dossier says; its QR code opens the public
+status lookup."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from motcua.core.pdf import render_document
+
+from .models import Dossier
+
+
+def lookup_url(dossier: Dossier) -> str:
+    base = getattr(settings, "MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    return f"{base}/tra-cuu-ho-so/?ma={dossier.code}&bi-mat={dossier.lookup_secret}"
+
+
+def _vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def render(dossier: Dossier) -> bytes:
+    if not dossier.code or not dossier.submitted_at:
+        raise ValueError("only a submitted dossier has a receipt")
+    appointment = dossier.due_date or dossier.appointment_date
+    records = list(dossier.records.all())
+    files = list(dossier.files.all())
+    rows = [
+        ("Mã hồ sơ", dossier.code),
+        ("Mã tra cứu", dossier.lookup_secret),
+        ("Thủ tục", f"{dossier.procedure_name} ({dossier.procedure_code})"),
+        ("Người nộp", f"{dossier.applicant_name} — {dossier.applicant_id}"),
+        ("Nơi tiếp nhận", dossier.receiving_unit_name),
+        ("Thời điểm nộp", f"{dossier.submitted_at:%d/%m/%Y %H:%M} (UTC)"),
+        ("Ngày hẹn trả kết quả", appointment.strftime("%d/%m/%Y") if appointment else ""),
+        ("Phí, lệ phí", _vnd(dossier.fee_amount) if dossier.fee_amount else "Không thu"),
+    ]
+    for file in files:
+        rows.append(
+            ("Tệp đính kèm", f"{file.name} ({file.size:,} byte, SHA-256 {file.sha256[:16]}…)")
+        )
+    for record in records:
+        rows.append(
+            (
+                "Nhà nước đã có",
+                f"{record.component_name}: thay bằng dữ liệu {record.registry}, "
+                f"bản ghi phiên bản {record.record_version}",
+            )
+        )
+    return render_document(
+        title="GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+        subtitle=f"Mã hồ sơ: {dossier.code}",
+        issuer=dossier.receiving_unit_name,
+        rows=rows,
+        paragraphs=[
+            "Ngày hẹn tính theo ngày làm việc (không kể thứ Bảy, Chủ nhật và ngày lễ, Tết). "
+            "Tra cứu tình trạng hồ sơ bằng mã hồ sơ và mã tra cứu, hoặc quét mã QR."
+        ],
+        qr_payload=lookup_url(dossier),
+        footer="MotCua — Cổng dịch vụ công một cửa",
+        metadata={"title": f"Giấy tiếp nhận {dossier.code}", "author": dossier.receiving_unit_name},
+    )

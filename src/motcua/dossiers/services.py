@@ -1,0 +1,866 @@
+"""The dossier lifecycle (DESIGN.md): every write goes through here and records, in one
+transaction, the change, its history row, its audit entry and its outbox event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from motcua.audit import services as audit
+from motcua.catalog import selectors as catalog
+from motcua.core import uploads
+from motcua.core.calendar import VN_TZ, default_calendar
+from motcua.core.errors import InvalidInput, PermissionDenied
+from motcua.eforms import services as eforms
+from motcua.notify import services as outbox
+from motcua.units import selectors as units
+
+from .errors import (
+    DossierNotEditable,
+    DossierNotFound,
+    IdempotencyKeyReused,
+    IllegalTransition,
+    MissingComponents,
+    PaymentRequired,
+)
+from .models import (
+    CodeSequence,
+    ComponentRecord,
+    Dossier,
+    DossierEvent,
+    DossierFile,
+    PartyConfirmation,
+    Rating,
+    Status,
+    SubmitKey,
+    SupplementRequest,
+)
+
+logger = logging.getLogger(__name__)
+
+# Which status may follow which (DESIGN.md, "The dossier lifecycle").
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.DRAFT: frozenset({Status.SUBMITTED, Status.WITHDRAWN}),
+    Status.SUBMITTED: frozenset(
+        {Status.SUPPLEMENT_REQUESTED, Status.REFUSED, Status.RECEIVED, Status.WITHDRAWN}
+    ),
+    Status.SUPPLEMENT_REQUESTED: frozenset({Status.SUBMITTED, Status.REFUSED, Status.WITHDRAWN}),
+    Status.RECEIVED: frozenset({Status.PROCESSING, Status.PAUSED, Status.WITHDRAWN}),
+    Status.PROCESSING: frozenset({Status.PAUSED, Status.RESULT_READY, Status.WITHDRAWN}),
+    Status.PAUSED: frozenset({Status.PROCESSING, Status.RECEIVED, Status.WITHDRAWN}),
+    Status.RESULT_READY: frozenset({Status.RETURNED}),
+    Status.REFUSED: frozenset(),
+    Status.RETURNED: frozenset(),
+    Status.WITHDRAWN: frozenset(),
+}
+EDITABLE = frozenset({Status.DRAFT})
+# Actions recorded in the history that do not change the status.
+SAME_STATUS_ACTIONS = frozenset({"created", "paid"})
+# A component whose name starts so is the declaration itself: the e-form fills it.
+FORM_COMPONENT_PREFIX = "Tờ khai"
+MAX_DATA_BYTES = 200_000
+SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 - letters, not a secret
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """Who a dossier is for and who acts: `subject_id` applies (the person or enterprise the
+    dossier is about), `actor_id` is the person logged in (the same unless acting for)."""
+
+    subject_id: str
+    actor_id: str
+    kind: str = "person"
+    name: str = ""
+    basis: str = ""
+    mandate_scope: tuple[str, ...] = ()
+
+    @property
+    def acting_for(self) -> str:
+        return self.subject_id if self.actor_id != self.subject_id else ""
+
+    def allows_procedure(self, code: str) -> bool:
+        return not self.mandate_scope or "*" in self.mandate_scope or code in self.mandate_scope
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def get_for(applicant: Applicant, reference: str) -> Dossier:
+    """The applicant's dossier by code or draft reference; someone else's is "not found"."""
+    dossier = (
+        Dossier.objects.filter(applicant_id=applicant.subject_id)
+        .filter(_by_reference(reference))
+        .first()
+    )
+    if dossier is None or not applicant.allows_procedure(dossier.procedure_code):
+        raise DossierNotFound(f"Không tìm thấy hồ sơ {reference[:60]}.")
+    return dossier
+
+
+def _by_reference(reference: str) -> Any:
+    from django.db.models import Q
+
+    return Q(code=reference) | Q(draft_ref=reference)
+
+
+def mine(applicant: Applicant) -> list[Dossier]:
+    dossiers = Dossier.objects.filter(applicant_id=applicant.subject_id).order_by("-created_at")
+    return [d for d in dossiers[:200] if applicant.allows_procedure(d.procedure_code)]
+
+
+def public_status(code: str, secret: str) -> Dossier:
+    """Status-only lookup with the secret printed on the receipt; no personal data leaves."""
+    dossier = Dossier.objects.filter(code=code).first()
+    if (
+        dossier is None
+        or not dossier.lookup_secret
+        or not hmac.compare_digest(dossier.lookup_secret, secret.strip().upper())
+    ):
+        raise DossierNotFound("Mã hồ sơ hoặc mã tra cứu không đúng.")
+    return dossier
+
+
+def replay_status(dossier: Dossier) -> str:
+    """The status the history says; must equal `dossier.status`."""
+    last = dossier.events.order_by("-seq").first()
+    return last.to_status if last else Status.DRAFT
+
+
+def timeline(dossier: Dossier) -> list[DossierEvent]:
+    return list(dossier.events.order_by("seq"))
+
+
+def next_step(dossier: Dossier) -> str:
+    """What the applicant should expect or do next, in one sentence."""
+    pending = dossier.parties.filter(state=PartyConfirmation.State.PENDING).exists()
+    if dossier.status == Status.DRAFT and dossier.submit_requested_at and pending:
+        return "Chờ bên còn lại xác nhận trên tài khoản định danh của mình."
+    if dossier.payment_status == Dossier.Payment.AWAITING and dossier.status in (
+        Status.SUBMITTED,
+        Status.SUPPLEMENT_REQUESTED,
+    ):
+        return "Nộp phí, lệ phí để hồ sơ được tiếp nhận."
+    return {
+        Status.DRAFT: "Hoàn thiện tờ khai, đính kèm giấy tờ và nộp hồ sơ.",
+        Status.SUBMITTED: "Cán bộ một cửa sẽ kiểm tra và tiếp nhận hồ sơ.",
+        Status.SUPPLEMENT_REQUESTED: "Bổ sung hồ sơ theo yêu cầu rồi gửi lại.",
+        Status.REFUSED: "Hồ sơ bị từ chối; xem lý do trong lịch sử xử lý.",
+        Status.RECEIVED: "Hồ sơ đã được tiếp nhận và chuyển xử lý.",
+        Status.PROCESSING: "Cơ quan có thẩm quyền đang giải quyết hồ sơ.",
+        Status.PAUSED: "Hồ sơ tạm dừng; xem lý do trong lịch sử xử lý.",
+        Status.RESULT_READY: "Đã có kết quả; nhận kết quả theo hình thức đã chọn.",
+        Status.RETURNED: "Đã trả kết quả. Mời đánh giá mức độ hài lòng.",
+        Status.WITHDRAWN: "Hồ sơ đã được rút.",
+    }[Status(dossier.status)]
+
+
+CONSUMER = "motcua-dossiers"
+PURPOSE_SUGGEST = "ho-so.goi-y-noi-nop"
+
+
+def setup_exchange_access(*, actor: str) -> None:
+    """Register dossiers as an exchange consumer that may read where a person lives, to
+    suggest where to submit (idempotent)."""
+    from motcua.exchange import selectors as exchange_selectors
+    from motcua.exchange import services as exchange
+
+    consumer = exchange.register_consumer(CONSUMER, "Hệ thống hồ sơ MotCua", actor=actor)
+    if not exchange_selectors.has_grant(CONSUMER, "population.person.residence"):
+        exchange.grant_access(
+            consumer, "population.person.residence", [PURPOSE_SUGGEST], actor=actor
+        )
+
+
+def residence_commune(subject_id: str) -> str:
+    """The person's permanent residence commune from the population registry, or ""."""
+    from motcua.exchange import services as exchange
+
+    try:
+        data = exchange.call(
+            CONSUMER, "population.person.residence", PURPOSE_SUGGEST, subject_id
+        ).data
+    except Exception:  # no suggestion is not an error: any unit may still be chosen
+        logger.info("no residence for the suggestion", exc_info=True)
+        return ""
+    return str(data.get("permanent_commune_code") or "")
+
+
+def suggested_units(procedure_code: str, commune_code: str | None) -> list[Any]:
+    """Receiving units to offer first: the service centres of the applicant's residence at the
+    procedure's levels. Any unit in the country may still be chosen."""
+    version = catalog.get_published(procedure_code)
+    if not commune_code or len(commune_code) != 5:
+        return []
+    try:
+        commune = units.get_commune(commune_code)
+    except Exception:  # an unknown residence commune only means no suggestion
+        return []
+    found: list[Any] = []
+    if version.at_commune:
+        found += list(units.service_centres(commune.province_id, commune.code))
+    if version.at_province or version.at_central:
+        found += list(units.service_centres(commune.province_id))
+    return found
+
+
+def check_receiving_unit(procedure_code: str, unit_code: str) -> Any:
+    """The unit if it is a service centre at a level the procedure is handled at."""
+    version = catalog.get_published(procedure_code)
+    try:
+        agency = units.get_agency(unit_code)
+    except Exception:
+        raise InvalidInput(
+            f"Không có đơn vị tiếp nhận mã {unit_code[:40]}.", param="receiving_unit"
+        ) from None
+    levels = {
+        "commune": version.at_commune,
+        "province": version.at_province or version.at_central,
+    }
+    if not agency.is_service_center or not levels.get(agency.level):
+        raise InvalidInput(
+            f"{agency.name} không tiếp nhận thủ tục này; hãy chọn Trung tâm Phục vụ hành chính "
+            "công ở cấp giải quyết thủ tục.",
+            param="receiving_unit",
+        )
+    return agency
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def _event(
+    dossier: Dossier,
+    action: str,
+    to_status: str,
+    *,
+    actor: str,
+    acting_for: str = "",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> DossierEvent:
+    """Append the history row, the audit entry and the outbox event of one action; the
+    caller holds the dossier's row lock inside a transaction."""
+    from_status = dossier.status
+    bookkeeping = to_status == from_status and action in SAME_STATUS_ACTIONS
+    if not bookkeeping and to_status not in TRANSITIONS[Status(from_status)]:
+        raise IllegalTransition(
+            f"Không thể chuyển hồ sơ từ “{Status(from_status).label}” sang "
+            f"“{Status(to_status).label}”."
+        )
+    last = dossier.events.order_by("-seq").values_list("seq", flat=True).first() or 0
+    event = DossierEvent.objects.create(
+        dossier=dossier,
+        seq=last + 1,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        acting_for=acting_for,
+        at=timezone.now(),
+        note=note,
+        data=data or {},
+    )
+    dossier.status = to_status
+    audit.record(
+        actor=actor,
+        acting_for=acting_for,
+        action=f"dossier.{action}",
+        target_type="dossier",
+        target_id=str(dossier.id),
+        purpose=f"thu-tuc:{dossier.procedure_code}",
+        data={"reference": dossier.reference, "from": from_status, "to": to_status},
+    )
+    outbox.enqueue(
+        f"dossier.{action}",
+        f"dossier.{action}:{dossier.id}:{event.seq}",
+        {"dossier": str(dossier.id), "reference": dossier.reference, "status": to_status},
+    )
+    return event
+
+
+def _locked(dossier: Dossier) -> Dossier:
+    return Dossier.objects.select_for_update().get(pk=dossier.pk)
+
+
+def _check_data_size(data: Any) -> None:
+    import json
+
+    if not isinstance(data, dict):
+        raise InvalidInput("Dữ liệu tờ khai phải là một đối tượng JSON.", param="data")
+    if len(json.dumps(data, ensure_ascii=False, default=str)) > MAX_DATA_BYTES:
+        raise InvalidInput("Dữ liệu tờ khai quá lớn.", param="data")
+
+
+def prefill_for(
+    applicant: Applicant, procedure_code: str, data: dict[str, Any] | None = None
+) -> tuple[Any, Any]:
+    """The procedure's form and what the registries already know, for this applicant (and
+    for the other parties whose personal IDs the data names)."""
+    form = eforms.form_for(procedure_code)
+    prefill = eforms.prefill(
+        form,
+        subject_id=applicant.subject_id,
+        actor_id=applicant.actor_id,
+        party_ids=_party_ids(form, data or {}),
+    )
+    return form, prefill
+
+
+def _party_ids(form: Any, data: dict[str, Any]) -> dict[str, str]:
+    ids = {}
+    for party in form.parties:
+        value = _path(data, party.personal_id_path)
+        if isinstance(value, str) and len(value) == 12 and value.isdigit():
+            ids[party.role] = value
+    return ids
+
+
+@transaction.atomic
+def create_draft(
+    applicant: Applicant,
+    procedure_code: str,
+    receiving_unit: str,
+    data: dict[str, Any] | None = None,
+    *,
+    channel: str = Dossier.Channel.ONLINE,
+) -> Dossier:
+    """Open a draft: the form is prefilled from the registries now and the prefill is kept
+    with the draft, so that what the state vouched for is what gets submitted."""
+    if not applicant.allows_procedure(procedure_code):
+        raise PermissionDenied("Văn bản ủy quyền không bao gồm thủ tục này.")
+    data = data or {}
+    _check_data_size(data)
+    version = catalog.get_published(procedure_code)
+    agency = check_receiving_unit(procedure_code, receiving_unit)
+    form, prefill = prefill_for(applicant, procedure_code, data)
+    eforms.validate(form, data, prefill, partial=True)
+    dossier = Dossier.objects.create(
+        draft_ref="N" + "".join(secrets.choice(SECRET_ALPHABET) for _ in range(11)),
+        procedure_code=procedure_code,
+        procedure_version=version.version,
+        procedure_name=version.name,
+        applicant_id=applicant.subject_id,
+        applicant_kind=applicant.kind,
+        applicant_name=applicant.name,
+        created_by=applicant.actor_id,
+        acting_basis=applicant.basis,
+        receiving_unit=agency.code,
+        receiving_unit_name=agency.name,
+        channel=channel,
+        data=data,
+        prefill=prefill.to_json(),
+        fee_amount=version.total_fee,
+    )
+    _event(
+        dossier,
+        "created",
+        Status.DRAFT,
+        actor=applicant.actor_id,
+        acting_for=applicant.acting_for,
+        data={"procedure": procedure_code, "receiving_unit": agency.code},
+    )
+    dossier.save()
+    return dossier
+
+
+@transaction.atomic
+def update_draft(
+    applicant: Applicant,
+    reference: str,
+    *,
+    data: dict[str, Any] | None = None,
+    receiving_unit: str | None = None,
+) -> Dossier:
+    """Autosave: replace the draft's data (checked only for types) and/or receiving unit."""
+    dossier = _locked(get_for(applicant, reference))
+    if dossier.status not in EDITABLE or dossier.submit_requested_at:
+        raise DossierNotEditable("Hồ sơ đã nộp hoặc đang chờ xác nhận, không thể sửa.")
+    if data is not None:
+        _check_data_size(data)
+        form = eforms.form_for(dossier.procedure_code)
+        prefill = _prefill_of(dossier)
+        if form.parties and _party_ids(form, data) != _party_ids(form, dossier.data):
+            _form, prefill = prefill_for(applicant, dossier.procedure_code, data)
+            dossier.prefill = prefill.to_json()
+        eforms.validate(form, data, prefill, partial=True)
+        dossier.data = data
+    if receiving_unit is not None:
+        agency = check_receiving_unit(dossier.procedure_code, receiving_unit)
+        dossier.receiving_unit, dossier.receiving_unit_name = agency.code, agency.name
+    dossier.save()
+    return dossier
+
+
+@transaction.atomic
+def consent_and_refresh(applicant: Applicant, reference: str) -> Dossier:
+    """The applicant consents to the sensitive registry reads the form needs (for this
+    procedure only), and the draft's prefill is read again."""
+    from motcua.exchange import services as exchange
+
+    dossier = _locked(get_for(applicant, reference))
+    if dossier.status not in EDITABLE or dossier.submit_requested_at:
+        raise DossierNotEditable("Hồ sơ đã nộp, không thể lấy lại dữ liệu điền sẵn.")
+    for service in _prefill_of(dossier).needs_consent:
+        exchange.grant_consent(
+            applicant.subject_id,
+            f"thu-tuc:{dossier.procedure_code}",
+            consumer=eforms.CONSUMER,
+            service=service,
+        )
+    _form, prefill = prefill_for(applicant, dossier.procedure_code, dossier.data)
+    dossier.prefill = prefill.to_json()
+    dossier.save()
+    return dossier
+
+
+def _prefill_of(dossier: Dossier) -> Any:
+    return eforms.Prefill.from_json(dossier.prefill or {})
+
+
+def add_file(
+    applicant: Applicant,
+    reference: str,
+    *,
+    component: int,
+    name: str,
+    content: bytes,
+) -> DossierFile:
+    """Attach a checked file to a component of a draft (or of an open supplement request).
+    A bad file is refused with the reason and nothing is saved."""
+    checked = uploads.check_upload(name, content)
+    with transaction.atomic():
+        dossier = _locked(get_for(applicant, reference))
+        supplement = dossier.supplements.filter(answered_at__isnull=True).first()
+        if dossier.status not in EDITABLE and supplement is None:
+            raise DossierNotEditable("Hồ sơ đã nộp, chỉ nhận thêm tệp khi có yêu cầu bổ sung.")
+        version = catalog.get_published(dossier.procedure_code)
+        components = list(version.components.all())
+        if not 0 <= component < len(components):
+            raise InvalidInput("Thành phần hồ sơ không tồn tại.", param="component")
+        uploads.check_count(dossier.files.count() + 1)
+        stored = DossierFile(
+            dossier=dossier,
+            component_position=component,
+            name=checked.name,
+            mime=checked.mime,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by=applicant.actor_id,
+            supplement=supplement if dossier.status not in EDITABLE else None,
+        )
+        stored.file.save(f"{dossier.id}/{stored.id}", ContentFile(content), save=False)
+        stored.save(force_insert=True)
+        audit.record(
+            actor=applicant.actor_id,
+            acting_for=applicant.acting_for,
+            action="dossier.file_added",
+            target_type="dossier",
+            target_id=str(dossier.id),
+            data={"component": component, "sha256": checked.sha256, "size": checked.size},
+        )
+        return stored
+
+
+def submit(applicant: Applicant, reference: str, *, idempotency_key: str = "") -> Dossier:
+    """Submit a draft. With an `Idempotency-Key`, a retried request returns the dossier the
+    first one submitted, never a second one. A procedure with other parties waits for
+    their confirmation first (the dossier goes in when the last one confirms)."""
+    if idempotency_key and not (0 < len(idempotency_key) <= 120):
+        raise InvalidInput("Idempotency-Key không hợp lệ.", param="Idempotency-Key")
+    if idempotency_key:
+        done = _by_key(applicant, idempotency_key)
+        if done is not None:
+            return _same_dossier(done, reference)
+    try:
+        with transaction.atomic():
+            dossier = _locked(get_for(applicant, reference))
+            if idempotency_key:
+                SubmitKey.objects.create(
+                    applicant_id=applicant.subject_id, key=idempotency_key, dossier=dossier
+                )
+            return _submit_locked(dossier, applicant)
+    except IntegrityError:
+        done = _by_key(applicant, idempotency_key) if idempotency_key else None
+        if done is None:
+            raise
+        return _same_dossier(done, reference)
+
+
+def _by_key(applicant: Applicant, key: str) -> Dossier | None:
+    found = SubmitKey.objects.filter(applicant_id=applicant.subject_id, key=key).first()
+    return found.dossier if found else None
+
+
+def _same_dossier(done: Dossier, reference: str) -> Dossier:
+    if reference not in (done.code, done.draft_ref):
+        raise IdempotencyKeyReused("Khóa chống trùng này đã được dùng để nộp một hồ sơ khác.")
+    return done
+
+
+def _submit_locked(dossier: Dossier, applicant: Applicant) -> Dossier:
+    if dossier.status != Status.DRAFT:
+        raise IllegalTransition("Hồ sơ đã được nộp.")
+    form = eforms.form_for(dossier.procedure_code)
+    prefill = _prefill_of(dossier)
+    cleaned = eforms.validate(form, dossier.data, prefill)
+    records, missing = _components(dossier, prefill)
+    if missing:
+        raise MissingComponents(
+            "Còn thiếu: " + "; ".join(missing) + ".", missing=missing, param="files"
+        )
+    dossier.data = cleaned
+    if _await_parties(dossier, form, cleaned, applicant):
+        dossier.save()
+        return dossier
+    return _file_in(dossier, records, actor=applicant.actor_id, acting_for=applicant.acting_for)
+
+
+def _components(dossier: Dossier, prefill: Any) -> tuple[list[ComponentRecord], list[str]]:
+    """Which registry record stands in for each replaced component, and which required
+    components still lack a file."""
+    version = catalog.get_published(dossier.procedure_code)
+    with_files = set(dossier.files.values_list("component_position", flat=True))
+    by_registry: dict[str, dict[str, Any]] = {}
+    for record in prefill.records:
+        by_registry.setdefault(record["registry"], record)
+    records, missing = [], []
+    for position, component in enumerate(version.components.all()):
+        record = by_registry.get(component.replaced_by) if component.replaced_by else None
+        if record is not None:
+            records.append(
+                ComponentRecord(
+                    dossier=dossier,
+                    component_position=position,
+                    component_name=component.name,
+                    registry=record["registry"],
+                    service=record["service"],
+                    subject=record["subject"],
+                    record_version=str(record.get("version", "")),
+                )
+            )
+        elif (
+            component.required
+            and position not in with_files
+            and not component.name.startswith(FORM_COMPONENT_PREFIX)
+        ):
+            missing.append(component.name)
+    return records, missing
+
+
+def _await_parties(dossier: Dossier, form: Any, data: dict[str, Any], applicant: Applicant) -> bool:
+    """Ask the other parties to confirm; True while someone has not confirmed yet."""
+    if not form.parties:
+        return False
+    pending = False
+    for party in form.parties:
+        personal_id = _path(data, party.personal_id_path)
+        if not personal_id or personal_id == applicant.subject_id:
+            raise InvalidInput(f"Cần số định danh của {party.label}.", param=party.personal_id_path)
+        row, created = PartyConfirmation.objects.get_or_create(
+            dossier=dossier,
+            role=party.role,
+            defaults={"personal_id": personal_id, "label": party.label},
+        )
+        if not created and row.personal_id != personal_id:
+            row.personal_id, row.state = personal_id, PartyConfirmation.State.PENDING
+            row.save()
+        if row.state != PartyConfirmation.State.CONFIRMED:
+            pending = True
+            _tell(
+                personal_id,
+                f"Đề nghị xác nhận hồ sơ {dossier.procedure_name}",
+                f"{dossier.applicant_name or dossier.applicant_id} đề nghị bạn xác nhận tờ khai "
+                f"{dossier.procedure_name}. Mở mục Hồ sơ cần xác nhận để đồng ý hoặc từ chối.",
+                key=f"party:{dossier.id}:{party.role}:{personal_id}",
+                link=f"/ho-so/xac-nhan/{dossier.draft_ref}/",
+            )
+    if pending:
+        dossier.submit_requested_at = dossier.submit_requested_at or timezone.now()
+        audit.record(
+            actor=applicant.actor_id,
+            acting_for=applicant.acting_for,
+            action="dossier.confirmation_requested",
+            target_type="dossier",
+            target_id=str(dossier.id),
+        )
+    return pending
+
+
+def _path(data: dict[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _tell(recipient: str, title: str, body: str, *, key: str, link: str = "") -> None:
+    """A message to the person's official inbox, after commit (wallet sits below us)."""
+    from motcua.wallet import services as wallet
+
+    wallet.send_message(
+        recipient_id=recipient, title=title, body=body, key=key, actor="system:dossiers", link=link
+    )
+
+
+def _file_in(
+    dossier: Dossier, records: Iterable[ComponentRecord], *, actor: str, acting_for: str
+) -> Dossier:
+    now = timezone.now()
+    dossier.code = _next_code(dossier.receiving_unit, now)
+    dossier.lookup_secret = "".join(secrets.choice(SECRET_ALPHABET) for _ in range(8))
+    dossier.submitted_at = now
+    version = catalog.get_published(dossier.procedure_code)
+    dossier.appointment_date = default_calendar().add_working_days(now, version.processing_days)
+    if dossier.fee_amount > 0 and dossier.payment_status != Dossier.Payment.PAID:
+        dossier.payment_status = Dossier.Payment.AWAITING
+    ComponentRecord.objects.bulk_create(list(records))
+    _event(
+        dossier,
+        "submitted",
+        Status.SUBMITTED,
+        actor=actor,
+        acting_for=acting_for,
+        data={"code": dossier.code, "appointment": dossier.appointment_date.isoformat()},
+    )
+    dossier.save()
+    return dossier
+
+
+def _next_code(unit: str, when: dt.datetime) -> str:
+    """`<unit>-<yymmdd>-<nnnn>`: unique nationally, counted per unit and day in one atomic
+    statement (the row lock serialises concurrent submissions to the same unit)."""
+    day = when.astimezone(VN_TZ).date()
+    table = CodeSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (unit, day, last) VALUES (%s, %s, 1) "  # noqa: S608
+            "ON CONFLICT (unit, day) DO UPDATE SET last = "
+            f"{table}.last + 1 RETURNING last",
+            [unit, day],
+        )
+        number = cursor.fetchone()[0]
+    return f"{unit.upper()}-{day:%y%m%d}-{number:04d}"
+
+
+@transaction.atomic
+def answer_party(personal_id: str, draft_ref: str, *, confirm: bool) -> Dossier:
+    """The other party confirms (or declines) through their own login. When the last one
+    confirms, the dossier goes in."""
+    dossier = Dossier.objects.select_for_update().filter(draft_ref=draft_ref).first()
+    row = (
+        PartyConfirmation.objects.filter(dossier=dossier, personal_id=personal_id).first()
+        if dossier
+        else None
+    )
+    if dossier is None or row is None:
+        raise DossierNotFound("Không có hồ sơ nào cần bạn xác nhận với mã này.")
+    if dossier.status != Status.DRAFT or row.state != PartyConfirmation.State.PENDING:
+        raise IllegalTransition("Hồ sơ này không còn chờ bạn xác nhận.")
+    row.state = PartyConfirmation.State.CONFIRMED if confirm else PartyConfirmation.State.DECLINED
+    row.answered_at = timezone.now()
+    row.save()
+    audit.record(
+        actor=personal_id,
+        action="dossier.party_confirmed" if confirm else "dossier.party_declined",
+        target_type="dossier",
+        target_id=str(dossier.id),
+    )
+    if not confirm:
+        dossier.submit_requested_at = None
+        dossier.save()
+        _tell(
+            dossier.created_by,
+            f"{row.label} từ chối xác nhận hồ sơ",
+            f"Hồ sơ {dossier.procedure_name} chưa được nộp vì {row.label} từ chối xác nhận.",
+            key=f"party-declined:{dossier.id}:{row.pk}",
+        )
+        return dossier
+    if dossier.parties.exclude(state=PartyConfirmation.State.CONFIRMED).exists():
+        return dossier
+    records, _missing = _components(dossier, _prefill_of(dossier))
+    return _file_in(dossier, records, actor=personal_id, acting_for="")
+
+
+def awaiting_my_confirmation(personal_id: str) -> list[Dossier]:
+    return list(
+        Dossier.objects.filter(
+            parties__personal_id=personal_id,
+            parties__state=PartyConfirmation.State.PENDING,
+            status=Status.DRAFT,
+            submit_requested_at__isnull=False,
+        )
+    )
+
+
+@transaction.atomic
+def withdraw(applicant: Applicant, reference: str, reason: str = "") -> Dossier:
+    dossier = _locked(get_for(applicant, reference))
+    _event(
+        dossier,
+        "withdrawn",
+        Status.WITHDRAWN,
+        actor=applicant.actor_id,
+        acting_for=applicant.acting_for,
+        note=reason[:1000],
+    )
+    dossier.finished_at = timezone.now()
+    dossier.save()
+    return dossier
+
+
+@transaction.atomic
+def answer_supplement(
+    applicant: Applicant, reference: str, *, data: dict[str, Any] | None = None, note: str = ""
+) -> Dossier:
+    """The applicant answers the open supplement request (data and/or files added with
+    `add_file` beforehand); the dossier returns to where it was and the clock resumes."""
+    dossier = _locked(get_for(applicant, reference))
+    request = dossier.supplements.filter(answered_at__isnull=True).first()
+    if request is None:
+        raise IllegalTransition("Hồ sơ không có yêu cầu bổ sung đang chờ.")
+    if data is not None:
+        _check_data_size(data)
+        form = eforms.form_for(dossier.procedure_code)
+        merged = {**dossier.data, **data}
+        dossier.data = eforms.validate(form, merged, _prefill_of(dossier))
+    request.answered_at = timezone.now()
+    request.answer = {"note": note[:2000], "data": data or {}}
+    request.save()
+    _event(
+        dossier,
+        "supplemented",
+        request.resume_status,
+        actor=applicant.actor_id,
+        acting_for=applicant.acting_for,
+        note=note[:2000],
+    )
+    dossier.save()
+    return dossier
+
+
+@transaction.atomic
+def rate(applicant: Applicant, reference: str, *, score: int, comment: str = "") -> Rating:
+    dossier = get_for(applicant, reference)
+    if dossier.status != Status.RETURNED:
+        raise IllegalTransition("Chỉ đánh giá được khi đã nhận kết quả.")
+    if not 1 <= score <= 5:
+        raise InvalidInput("Mức đánh giá từ 1 đến 5.", param="score")
+    if Rating.objects.filter(dossier=dossier).exists():
+        raise IllegalTransition("Hồ sơ này đã được đánh giá.")
+    rating = Rating.objects.create(
+        dossier=dossier, score=score, comment=comment[:2000], rated_by=applicant.actor_id
+    )
+    audit.record(
+        actor=applicant.actor_id,
+        acting_for=applicant.acting_for,
+        action="dossier.rated",
+        target_type="dossier",
+        target_id=str(dossier.id),
+        data={"score": score},
+    )
+    return rating
+
+
+# ------------------------------------------------- the office's side (issue 7 builds on it)
+
+
+def _office(code: str) -> Dossier:
+    dossier = Dossier.objects.select_for_update().filter(code=code).first()
+    if dossier is None:
+        raise DossierNotFound(f"Không tìm thấy hồ sơ {code[:60]}.")
+    return dossier
+
+
+@transaction.atomic
+def receive(code: str, *, actor: str) -> Dossier:
+    """Accept the dossier: a paid step, so an unpaid fee blocks it; the due date counts
+    working days from now."""
+    dossier = _office(code)
+    if dossier.payment_status == Dossier.Payment.AWAITING:
+        raise PaymentRequired("Hồ sơ chưa nộp phí, lệ phí; chưa thể tiếp nhận.")
+    now = timezone.now()
+    version = catalog.get_published(dossier.procedure_code)
+    dossier.received_at = now
+    dossier.due_date = default_calendar().add_working_days(now, version.processing_days)
+    _event(dossier, "received", Status.RECEIVED, actor=actor, data={"due": str(dossier.due_date)})
+    dossier.save()
+    return dossier
+
+
+@transaction.atomic
+def refuse(code: str, *, actor: str, reason: str) -> Dossier:
+    if not reason.strip():
+        raise InvalidInput("Cần nêu lý do từ chối.", param="reason")
+    dossier = _office(code)
+    _event(dossier, "refused", Status.REFUSED, actor=actor, note=reason[:2000])
+    dossier.finished_at = timezone.now()
+    dossier.save()
+    return dossier
+
+
+@transaction.atomic
+def request_supplement(
+    code: str, *, actor: str, reason: str, items: list[str] | None = None
+) -> SupplementRequest:
+    """Before receipt the dossier goes back to the applicant; after, it is paused."""
+    if not reason.strip():
+        raise InvalidInput("Cần nêu nội dung yêu cầu bổ sung.", param="reason")
+    dossier = _office(code)
+    if dossier.supplements.filter(answered_at__isnull=True).exists():
+        raise IllegalTransition("Hồ sơ đang có yêu cầu bổ sung chưa được trả lời.")
+    resume = Status.SUBMITTED if dossier.status == Status.SUBMITTED else dossier.status
+    target = Status.SUPPLEMENT_REQUESTED if dossier.status == Status.SUBMITTED else Status.PAUSED
+    request = SupplementRequest.objects.create(
+        dossier=dossier,
+        reason=reason[:2000],
+        items=list(items or []),
+        requested_by=actor,
+        requested_at=timezone.now(),
+        resume_status=resume,
+    )
+    _event(dossier, "supplement_requested", target, actor=actor, note=reason[:2000])
+    dossier.save()
+    _tell(
+        dossier.applicant_id,
+        f"Yêu cầu bổ sung hồ sơ {dossier.code}",
+        reason[:2000],
+        key=f"supplement:{request.pk}",
+        link=f"/ho-so/{dossier.code}/",
+    )
+    return request
+
+
+@transaction.atomic
+def advance(code: str, to_status: str, *, actor: str, note: str = "") -> Dossier:
+    """Move a received dossier through processing (office side; workflow builds on it)."""
+    dossier = _office(code)
+    _event(dossier, to_status, to_status, actor=actor, note=note[:2000])
+    if to_status == Status.RETURNED:
+        dossier.finished_at = timezone.now()
+    dossier.save()
+    return dossier
+
+
+def mark_paid(reference: str, *, actor: str, receipt_number: str) -> None:
+    """Payment hook: the fee of dossier `reference` was paid (called once per payment)."""
+    dossier = Dossier.objects.select_for_update().filter(code=reference).first()
+    if dossier is None or dossier.payment_status == Dossier.Payment.PAID:
+        return
+    dossier.payment_status = Dossier.Payment.PAID
+    _event(
+        dossier,
+        "paid",
+        dossier.status,
+        actor=actor,
+        data={"receipt_number": receipt_number},
+    )
+    dossier.save()

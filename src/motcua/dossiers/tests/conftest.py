@@ -1,0 +1,86 @@
+"""A small world for dossier tests: the real units (loaded once a session), the demo catalog
+and its forms, a married couple and their child in the population registry."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from motcua.identity.testing import CHILD_ID, PARENT_ID, make_person, registry_family
+
+MOTHER_ID = "001190012347"
+STRANGER_ID = "079090012348"
+WARD = "00070"
+WARD_CENTRE = f"01.{WARD}.tthcc"
+PROVINCE_CENTRE = "01.tthcc"
+OTHER_WARD_CENTRE = "79.26740.tthcc"
+SRC = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class World:
+    father: object
+    mother: object
+    stranger: object
+
+
+def _catalog_and_forms() -> None:
+    from motcua.catalog import services as catalog
+    from motcua.eforms import services as eforms
+
+    catalog.import_file(
+        (SRC / "catalog/fixtures/demo_procedures.json").read_text(encoding="utf-8"),
+        "demo_procedures.json",
+        actor="test",
+    )
+    eforms.import_forms(SRC / "eforms/fixtures/demo_forms.json", actor="test")
+
+
+@pytest.fixture
+def world(db, units_loaded) -> World:
+    from motcua.dossiers import services as dossiers
+    from motcua.registries.population.models import Person
+
+    _catalog_and_forms()
+    family = registry_family()
+    father = family["parent"]
+    mother = Person.objects.create(
+        personal_id=MOTHER_ID,
+        full_name="Trần Thị Bình",
+        birth_date=datetime.date(1990, 6, 1),
+        sex="F",
+        province_code="01",
+        permanent_commune_code=WARD,
+        permanent_address="Số 1 phố Tràng Tiền",
+        marital_status="married",
+        spouse=father,
+    )
+    Person.objects.filter(pk=family["child"].pk).update(
+        permanent_commune_code=WARD, permanent_address="Số 1 phố Tràng Tiền", mother=mother
+    )
+    Person.objects.filter(pk=father.pk).update(
+        spouse=mother,
+        marital_status="married",
+        permanent_commune_code=WARD,
+        permanent_address="Số 1 phố Tràng Tiền",
+    )
+    Person.objects.create(
+        personal_id=STRANGER_ID,
+        full_name="Lê Văn Cường",
+        birth_date=datetime.date(1990, 1, 1),
+        sex="M",
+        province_code="79",
+        permanent_commune_code="26740",
+    )
+    dossiers.setup_exchange_access(actor="test")
+    return World(
+        father=make_person(PARENT_ID),
+        mother=make_person(MOTHER_ID, full_name="Trần Thị Bình"),
+        stranger=make_person(STRANGER_ID, full_name="Lê Văn Cường"),
+    )
+
+
+__all__ = ["CHILD_ID", "MOTHER_ID", "PARENT_ID", "World"]

@@ -1,0 +1,39 @@
+"""Building dossier data the way a mobile client would: from the form's JSON Schema."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+
+def example_data(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every typed field's first example; read-only (prefilled) fields are left out."""
+    out: dict[str, Any] = {}
+    for key, prop in schema.get("properties", {}).items():
+        if prop.get("readOnly"):
+            continue
+        if prop.get("type") == "object" or "properties" in prop:
+            value = example_data(prop)
+            if value:
+                out[key] = value
+        elif prop.get("type") == "array" and isinstance(prop.get("items"), dict):
+            item = example_data(prop["items"])
+            if item:
+                out[key] = [item] * max(1, int(prop.get("minItems", 1)))
+        elif prop.get("examples"):
+            out[key] = prop["examples"][0]
+    return out
+
+
+def pdf_bytes(text: str = "Giấy chứng sinh") -> bytes:
+    from motcua.core.pdf import render_document
+
+    return render_document(title=text, issuer="Bệnh viện Phụ sản Hà Nội", rows=[("Số", "123")])
+
+
+def png_bytes() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
