@@ -24,6 +24,7 @@ from motcua.eforms import services as eforms
 from motcua.notify import services as outbox
 from motcua.units import selectors as units
 
+from . import signals
 from .errors import (
     DossierNotEditable,
     DossierNotFound,
@@ -110,6 +111,15 @@ def _by_reference(reference: str) -> Any:
     from django.db.models import Q
 
     return Q(code=reference) | Q(draft_ref=reference)
+
+
+def get_by_code(code: str) -> Dossier:
+    """A submitted dossier by its national code, for the office side (callers check the
+    official's unit and role first)."""
+    dossier = Dossier.objects.filter(code=code).first()
+    if dossier is None:
+        raise DossierNotFound(f"Không tìm thấy hồ sơ {code[:60]}.")
+    return dossier
 
 
 def mine(applicant: Applicant) -> list[Dossier]:
@@ -284,6 +294,7 @@ def _event(
         f"dossier.{action}:{dossier.id}:{event.seq}",
         {"dossier": str(dossier.id), "reference": dossier.reference, "status": to_status},
     )
+    signals.dossier_event.send(sender=Dossier, dossier=dossier, event=event)
     return event
 
 
@@ -734,6 +745,11 @@ def answer_supplement(
         dossier.data = eforms.validate(form, merged, _prefill_of(dossier))
     request.answered_at = timezone.now()
     request.answer = {"note": note[:2000], "data": data or {}}
+    if dossier.due_date and request.resume_status in (Status.RECEIVED, Status.PROCESSING):
+        # The clock stood still while the dossier waited on the applicant.
+        calendar = default_calendar()
+        waited = calendar.working_days_between(request.requested_at, request.answered_at)
+        dossier.due_date = calendar.add_working_days(dossier.due_date, waited)
     request.save()
     _event(
         dossier,

@@ -27,6 +27,15 @@ class World:
     stranger: object
 
 
+def _ensure_units() -> None:
+    from motcua.units import services
+    from motcua.units.models import Agency
+
+    if not Agency.objects.filter(code=WARD_CENTRE).exists():
+        services.load_units()
+        services.generate_agencies()
+
+
 def _catalog_and_forms() -> None:
     from motcua.catalog import services as catalog
     from motcua.eforms import services as eforms
@@ -44,6 +53,7 @@ def world(db, units_loaded) -> World:
     from motcua.dossiers import services as dossiers
     from motcua.registries.population.models import Person
 
+    _ensure_units()  # a transactional test elsewhere may have flushed the session's units
     _catalog_and_forms()
     family = registry_family()
     father = family["parent"]

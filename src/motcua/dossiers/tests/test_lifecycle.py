@@ -219,3 +219,31 @@ def test_concurrent_submissions_get_unique_codes_on_postgresql(world):
         t.join()
     assert errors == []
     assert len(set(codes)) == len(drafts)
+
+
+def test_the_clock_stops_while_a_received_dossier_waits_on_the_applicant(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from motcua.core.calendar import default_calendar
+
+    dossier = submitted(code=JUDICIAL, unit=PROVINCE_CENTRE)
+    Dossier.objects.filter(pk=dossier.pk).update(payment_status=Dossier.Payment.PAID)
+    dossier = services.receive(dossier.code, actor="officer")
+    due = dossier.due_date
+    request = services.request_supplement(dossier.code, actor="officer", reason="Thiếu giấy tờ")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PAUSED
+    # The applicant answers ten calendar days later.
+    type(request).objects.filter(pk=request.pk).update(
+        requested_at=timezone.now() - dt.timedelta(days=10)
+    )
+    services.answer_supplement(FATHER, dossier.code, note="Đã bổ sung")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RECEIVED
+    waited = default_calendar().working_days_between(
+        timezone.now() - dt.timedelta(days=10), timezone.now()
+    )
+    assert waited > 0
+    assert dossier.due_date == default_calendar().add_working_days(due, waited)
