@@ -61,6 +61,9 @@ class ProcedureVersion(models.Model):
     at_commune = models.BooleanField(default=False)
     online_level = models.CharField(max_length=10, choices=OnlineLevel.choices)
     processing_days = models.PositiveSmallIntegerField(help_text="working days; 0 = same day")
+    min_assurance_level = models.PositiveSmallIntegerField(
+        default=1, help_text="mức định danh tối thiểu để nộp trực tuyến (1 hoặc 2)"
+    )
     fees = models.JSONField(default=list, blank=True)
     result_type = models.CharField(max_length=500)
     legal_basis = models.JSONField(default=list, blank=True)

@@ -55,6 +55,7 @@ class ProcedureIn(Strict):
     levels: list[Level] = Field(min_length=1)
     online_level: Literal["full", "partial"]
     processing_days: int = Field(ge=0, le=365)
+    min_assurance_level: int = Field(default=1, ge=1, le=2)
     fees: list[FeeIn] = Field(default_factory=list)
     result_type: str = Field(min_length=2, max_length=500)
     legal_basis: list[str] = Field(default_factory=list)

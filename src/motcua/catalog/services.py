@@ -91,6 +91,8 @@ def fold_name(name: str) -> str:
 
 def content_hash(record: ProcedureIn) -> str:
     body = record.model_dump(mode="json")
+    if body.get("min_assurance_level") == 1:  # the default: keeps older versions' hashes
+        body.pop("min_assurance_level")
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -122,6 +124,7 @@ def publish(record: ProcedureIn, actor: str) -> str:
         at_commune="commune" in record.levels,
         online_level=record.online_level,
         processing_days=record.processing_days,
+        min_assurance_level=record.min_assurance_level,
         fees=[fee.model_dump() for fee in record.fees],
         result_type=record.result_type,
         legal_basis=record.legal_basis,
@@ -164,6 +167,7 @@ def record_of(version: ProcedureVersion) -> ProcedureIn:
         levels=version.levels,  # type: ignore[arg-type]
         online_level=version.online_level,  # type: ignore[arg-type]
         processing_days=version.processing_days,
+        min_assurance_level=version.min_assurance_level,
         fees=[FeeIn.model_validate(fee) for fee in version.fees],
         result_type=version.result_type,
         legal_basis=version.legal_basis,

@@ -32,6 +32,7 @@ def applicant_of(context: RequestContext) -> services.Applicant:
         kind=context.kind,
         basis=context.basis,
         mandate_scope=tuple(context.mandate_scope),
+        level=context.level,
     )
 
 

@@ -21,6 +21,7 @@ from motcua.core import uploads
 from motcua.core.calendar import VN_TZ, default_calendar
 from motcua.core.errors import InvalidInput, PermissionDenied
 from motcua.eforms import services as eforms
+from motcua.identity.errors import StepUpRequired
 from motcua.notify import services as outbox
 from motcua.units import selectors as units
 
@@ -83,6 +84,7 @@ class Applicant:
     name: str = ""
     basis: str = ""
     mandate_scope: tuple[str, ...] = ()
+    level: int = 2  # identity assurance level of the session
 
     @property
     def acting_for(self) -> str:
@@ -351,6 +353,8 @@ def create_draft(
     data = data or {}
     _check_data_size(data)
     version = catalog.get_published(procedure_code)
+    if applicant.level < version.min_assurance_level:
+        raise StepUpRequired(version.min_assurance_level)
     agency = check_receiving_unit(procedure_code, receiving_unit)
     form, prefill = prefill_for(applicant, procedure_code, data)
     eforms.validate(form, data, prefill, partial=True)
@@ -454,8 +458,7 @@ def add_file(
         if dossier.status not in EDITABLE and supplement is None:
             raise DossierNotEditable("Hồ sơ đã nộp, chỉ nhận thêm tệp khi có yêu cầu bổ sung.")
         version = catalog.get_published(dossier.procedure_code)
-        components = list(version.components.all())
-        if not 0 <= component < len(components):
+        if not any(c.position == component for c in version.components.all()):
             raise InvalidInput("Thành phần hồ sơ không tồn tại.", param="component")
         uploads.check_count(dossier.files.count() + 1)
         stored = DossierFile(
@@ -544,7 +547,8 @@ def _components(dossier: Dossier, prefill: Any) -> tuple[list[ComponentRecord], 
     for record in prefill.records:
         by_registry.setdefault(record["registry"], record)
     records, missing = [], []
-    for position, component in enumerate(version.components.all()):
+    for component in version.components.all():
+        position = component.position
         record = by_registry.get(component.replaced_by) if component.replaced_by else None
         if record is not None:
             records.append(

@@ -50,7 +50,7 @@ def attach_birth_certificate(client, reference, headers):
 
     upload = SimpleUploadedFile("giay-chung-sinh.pdf", pdf_bytes(), content_type="application/pdf")
     return client.post(
-        f"/api/v1/dossiers/{reference}/files", {"component": 1, "file": upload}, **headers
+        f"/api/v1/dossiers/{reference}/files", {"component": 2, "file": upload}, **headers
     )
 
 
@@ -190,7 +190,7 @@ def test_a_bad_file_is_refused_and_nothing_is_saved(client, world, name, content
     draft, headers, _ = birth_draft(client, world.father)
     response = client.post(
         f"/api/v1/dossiers/{draft['reference']}/files",
-        {"component": 1, "file": SimpleUploadedFile(name, content)},
+        {"component": 2, "file": SimpleUploadedFile(name, content)},
         **headers,
     )
     assert response.status_code == 400
@@ -205,7 +205,7 @@ def test_an_oversized_file_is_refused(client, world, settings):
     draft, headers, _ = birth_draft(client, world.father)
     response = client.post(
         f"/api/v1/dossiers/{draft['reference']}/files",
-        {"component": 1, "file": SimpleUploadedFile("to.pdf", pdf_bytes() + b" " * 2000)},
+        {"component": 2, "file": SimpleUploadedFile("to.pdf", pdf_bytes() + b" " * 2000)},
         **headers,
     )
     assert response.status_code == 400
@@ -260,3 +260,16 @@ def test_the_mother_sees_her_own_prefill_not_the_fathers_draft(client, world):
     assert client.get("/api/v1/dossiers", **auth(world.mother)).json() == []
     form = client.get(f"/api/v1/procedures/{BIRTH}/form", **auth(world.mother)).json()
     assert MOTHER_ID in {str(v["value"]) for v in form["prefill"].values()}
+
+
+def test_a_level_1_session_is_asked_to_step_up_for_a_level_2_procedure(client, world):
+    headers = auth(world.father, level=1)
+    response = client.post(
+        "/api/v1/dossiers",
+        {"procedure": "3.000333", "receiving_unit": "01.tthcc", "data": {}},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 403
+    assert response.json()["type"] == "urn:motcua:problem:step-up-required"
+    assert not Dossier.objects.exists()

@@ -39,18 +39,20 @@ def data_for(code: str) -> dict:
 
 
 def attach_required(applicant, dossier):
-    for position, component in enumerate(
-        __import__("motcua.catalog.selectors", fromlist=["x"])
-        .get_published(dossier.procedure_code)
-        .components.all()
-    ):
+    from motcua.catalog import selectors as catalog
+
+    for component in catalog.get_published(dossier.procedure_code).components.all():
         if (
             component.required
             and not component.replaced_by
             and not component.name.startswith(services.FORM_COMPONENT_PREFIX)
         ):
             services.add_file(
-                applicant, dossier.reference, component=position, name="a.pdf", content=pdf_bytes()
+                applicant,
+                dossier.reference,
+                component=component.position,
+                name="a.pdf",
+                content=pdf_bytes(),
             )
 
 
@@ -81,7 +83,7 @@ def test_supplement_request_is_answered_and_the_dossier_goes_back(world):
     services.request_supplement(dossier.code, actor="officer", reason="Ảnh giấy chứng sinh mờ")
     dossier.refresh_from_db()
     assert dossier.status == Status.SUPPLEMENT_REQUESTED
-    services.add_file(FATHER, dossier.code, component=1, name="ro.pdf", content=pdf_bytes())
+    services.add_file(FATHER, dossier.code, component=2, name="ro.pdf", content=pdf_bytes())
     services.answer_supplement(FATHER, dossier.code, note="Đã chụp lại")
     dossier.refresh_from_db()
     assert dossier.status == Status.SUBMITTED

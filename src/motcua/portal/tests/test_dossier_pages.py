@@ -50,7 +50,7 @@ def test_birth_registration_on_the_web_from_form_to_receipt(client, world):  # n
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("giay-chung-sinh.pdf", pdf_bytes(), "application/pdf")
-    client.post(f"/ho-so/{reference}/tep/", {"component": 1, "file": upload})
+    client.post(f"/ho-so/{reference}/tep/", {"component": 2, "file": upload})
     fields = {
         "child.full_name": "Nguyễn Minh An",
         "child.sex": "M",
@@ -106,6 +106,13 @@ def test_a_fake_file_is_refused_with_the_reason(client, world):  # noqa: F811
     url = start_birth(client, world.father)
     reference = url.rstrip("/").rsplit("/", 1)[-1]
     fake = SimpleUploadedFile("giay.pdf", b"MZ\x90\x00 program", "application/pdf")
-    page = client.post(f"/ho-so/{reference}/tep/", {"component": 1, "file": fake}, follow=True)
+    page = client.post(f"/ho-so/{reference}/tep/", {"component": 2, "file": fake}, follow=True)
     assert "giay.pdf" in page.content.decode()
     assert not Dossier.objects.get().files.exists()
+
+
+def test_a_level_1_session_is_offered_the_step_up_for_a_level_2_procedure(client, world):  # noqa: F811
+    log_in(client, world.father, level=1)
+    response = client.get("/thu-tuc/3.000333/nop/")
+    assert response.status_code == 403
+    assert "Đăng nhập lại ở mức độ 2" in response.content.decode()
