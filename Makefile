@@ -50,13 +50,13 @@ test-postgres: $(VENV)/.synced messages
 	bin/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.synced
-	$(VENV)/bin/ruff check src bench
-	$(VENV)/bin/ruff format --check src bench
+	$(VENV)/bin/ruff check src bench tests
+	$(VENV)/bin/ruff format --check src bench tests
 	$(VENV)/bin/mypy
 
 format: $(VENV)/.synced
-	$(VENV)/bin/ruff check --fix src bench
-	$(VENV)/bin/ruff format src bench
+	$(VENV)/bin/ruff check --fix src bench tests
+	$(VENV)/bin/ruff format src bench tests
 
 openapi: $(VENV)/.synced
 	DJANGO_SETTINGS_MODULE=motcua.settings.test $(MANAGE) export_openapi > src/motcua/api/openapi.json

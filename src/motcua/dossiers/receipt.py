@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from motcua.core.pdf import render_document
-
 from .models import Dossier
 
 
@@ -21,6 +19,10 @@ def _vnd(amount: int) -> str:
 
 
 def render(dossier: Dossier) -> bytes:
+    # Imported here: fpdf and fontTools take seconds to import, and most processes never
+    # render a receipt.
+    from motcua.core.pdf import render_document
+
     if not dossier.code or not dossier.submitted_at:
         raise ValueError("only a submitted dossier has a receipt")
     appointment = dossier.due_date or dossier.appointment_date

@@ -848,14 +848,7 @@ def request_supplement(
         resume_status=resume,
     )
     _event(dossier, "supplement_requested", target, actor=actor, note=reason[:2000])
-    dossier.save()
-    _tell(
-        dossier.applicant_id,
-        f"Yêu cầu bổ sung hồ sơ {dossier.code}",
-        reason[:2000],
-        key=f"supplement:{request.pk}",
-        link=f"/ho-so/{dossier.code}/",
-    )
+    dossier.save()  # notify tells the applicant, from the outbox event
     return request
 
 

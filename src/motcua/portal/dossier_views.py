@@ -18,12 +18,32 @@ from motcua.dossiers import receipt
 from motcua.dossiers import services as dossiers
 from motcua.dossiers.models import Dossier, Status
 from motcua.eforms import services as eforms
+from motcua.identity.errors import StepUpRequired
 from motcua.payments import services as payments
 from motcua.units import selectors as units
 
 from .context import PortalUser, citizen_required
 from .forms_render import form_rows, parse_post
 from .oidc import SESSION_ACTING
+
+# The history's action codes as a person reads them (lịch sử xử lý).
+EVENT_LABELS = {
+    "created": "Tạo bản nháp hồ sơ",
+    "submitted": "Nộp hồ sơ",
+    "paid": "Nộp phí, lệ phí",
+    "received": "Tiếp nhận hồ sơ",
+    "refused": "Từ chối tiếp nhận",
+    "supplement_requested": "Yêu cầu bổ sung hồ sơ",
+    "supplemented": "Bổ sung hồ sơ",
+    "withdrawn": "Rút hồ sơ",
+}
+
+
+def _event_label(action: str) -> str:
+    """A known action's label; a plain status change reads as the status it moved to."""
+    if action in EVENT_LABELS:
+        return EVENT_LABELS[action]
+    return str(Status(action).label) if action in Status.values else action
 
 
 def _applicant(request: HttpRequest) -> dossiers.Applicant:
@@ -36,6 +56,7 @@ def _applicant(request: HttpRequest) -> dossiers.Applicant:
         name=user.subject_name,
         basis=user.basis,
         mandate_scope=tuple(acting.get("scope") or ()),
+        level=user.level,
     )
 
 
@@ -55,6 +76,8 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
     except NotFound:
         raise Http404(code) from None
     applicant = _applicant(request)
+    if applicant.level < version.min_assurance_level:
+        raise StepUpRequired(version.min_assurance_level)
     error = ""
     if request.method == "POST":
         try:
@@ -133,7 +156,10 @@ def _page_context(dossier: Dossier, errors: dict[str, str]) -> dict[str, Any]:
         "general_error": errors.get(""),
         "prefill": prefill,
         "next_step": dossiers.next_step(dossier),
-        "timeline": dossiers.timeline(dossier),
+        "timeline": [
+            {"at": e.at, "action": _event_label(e.action), "note": e.note}
+            for e in dossiers.timeline(dossier)
+        ],
         "files": list(dossier.files.all()),
         "records": list(dossier.records.all()),
         "parties": list(dossier.parties.all()),
@@ -147,13 +173,13 @@ def _page_context(dossier: Dossier, errors: dict[str, str]) -> dict[str, Any]:
         held = {r["registry"] for r in prefill.records}
         context["components"] = [
             {
-                "position": i,
+                "position": c.position,
                 "c": c,
                 "held": bool(c.replaced_by and c.replaced_by in held),
                 "is_form": c.name.startswith(dossiers.FORM_COMPONENT_PREFIX),
-                "files": [f for f in context["files"] if f.component_position == i],
+                "files": [f for f in context["files"] if f.component_position == c.position],
             }
-            for i, c in enumerate(version.components.all())
+            for c in version.components.all()
         ]
     if dossier.status == Status.DRAFT:
         form = eforms.form_for(dossier.procedure_code)

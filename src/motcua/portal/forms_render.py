@@ -16,15 +16,36 @@ INPUT_TYPES = {
     "commune_code": "text",
     "text": "text",
 }
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NAME = re.compile(r"^([a-z][a-z0-9_]{0,39})\.(?:(\d{1,2})\.)?([a-z][a-z0-9_]{0,39})$")
 
 
+def _display(spec: Any, value: Any) -> Any:
+    """How a read-only value reads to a person: a choice's label, a date as dd/mm/yyyy."""
+    if spec.type == "choice":
+        for choice in spec.spec.get("choices", []):
+            if str(choice.get("value")) == str(value):
+                return choice.get("label", value)
+    if spec.type == "date" and isinstance(value, str) and _ISO_DATE.match(value):
+        year, month, day = value.split("-")
+        return f"{day}/{month}/{year}"
+    return value
+
+
 def _field_row(
-    spec: Any, name: str, value: Any, prefill: Any, errors: dict[str, str], error_keys: list[str]
+    spec: Any,
+    name: str,
+    value: Any,
+    prefill: Any,
+    errors: dict[str, str],
+    error_keys: list[str],
+    fresh: bool = False,
 ) -> dict[str, Any]:
     pre = prefill.values.get(spec.path) if prefill is not None else None
     if pre is not None and (value in (None, "") or spec.read_only):
         value = pre.value
+    elif value is None and fresh:
+        value = spec.spec.get("default")
     return {
         "kind": "field",
         "path": name,
@@ -32,6 +53,7 @@ def _field_row(
         "type": spec.type,
         "input_type": INPUT_TYPES.get(spec.type, "text"),
         "value": value,
+        "display": _display(spec, value),
         "read_only": bool(spec.read_only and pre is not None),
         "source": pre.source if pre is not None else "",
         "required": spec.required,
@@ -42,6 +64,8 @@ def _field_row(
 
 
 def form_rows(form: Any, data: dict[str, Any], prefill: Any, errors: dict[str, str]) -> list:
+    """A fresh draft (nothing saved yet) shows the form's declared defaults."""
+    fresh = not data
     rows: list[dict[str, Any]] = []
     for group in form.groups():
         values = data.get(group.key)
@@ -55,14 +79,16 @@ def form_rows(form: Any, data: dict[str, Any], prefill: Any, errors: dict[str, s
                 for spec in group.fields():
                     name = f"{group.key}.{i}.{spec.key}"
                     keys = [f"{group.key}[{i}].{spec.key}", name, f"{group.key}.{i}"]
-                    rows.append(_field_row(spec, name, item.get(spec.key), None, errors, keys))
+                    rows.append(
+                        _field_row(spec, name, item.get(spec.key), None, errors, keys, fresh)
+                    )
                 rows.append({"kind": "group_end"})
             continue
         item = values if isinstance(values, dict) else {}
         rows.append({"kind": "group_start", "label": group.label})
         for spec in group.fields():
             rows.append(
-                _field_row(spec, spec.path, item.get(spec.key), prefill, errors, [spec.path])
+                _field_row(spec, spec.path, item.get(spec.key), prefill, errors, [spec.path], fresh)
             )
         rows.append({"kind": "group_end"})
     return rows

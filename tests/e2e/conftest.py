@@ -1,0 +1,93 @@
+"""Browser journeys: Playwright drives Debian's Chromium (/usr/bin/chromium, never a downloaded
+browser) against `live_server`. Without that browser the journeys are skipped, so `make test`
+passes on a laptop; CI installs it (.ci/run)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM would otherwise refuse
+# to run in it (SynchronousOnlyOperation).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from motcua.conftest import units_loaded  # noqa: E402, F401
+from motcua.dossiers.tests.conftest import World, world  # noqa: E402, F401
+from motcua.identity.testing import CLIENT_SECRET, make_client  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+PORTAL_CLIENT = "portal-e2e"
+TIMEOUT_MS = 15_000
+
+
+NO_CHROMIUM = (
+    "browser journeys need Debian's Chromium at /usr/bin/chromium "
+    "(apt-get install chromium); CI installs it"
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the journeys up front (before any database work) when there is no browser."""
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(reason=NO_CHROMIUM)
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(NO_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="vi-VN", accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def units_present(transactional_db: None) -> None:
+    """The real units and agencies. A transactional test's flush empties every table, so the
+    session-wide `units_loaded` cannot be relied on here: load them when missing."""
+    from motcua.units import services
+    from motcua.units.models import Province
+
+    if not Province.objects.exists():
+        services.load_units()
+        services.generate_agencies()
+
+
+@pytest.fixture
+def journey_world(units_present: None, request: pytest.FixtureRequest) -> World:
+    """The dossier tests' world (catalog, forms, the family in the registry, exchange grants),
+    built in the transactional database the live server reads."""
+    result: World = request.getfixturevalue("world")
+    return result
+
+
+@pytest.fixture
+def portal(live_server: Any, journey_world: World) -> Iterator[str]:
+    """The live server's base URL, with the portal registered as a client of our own provider."""
+    base = str(live_server.url)
+    make_client(PORTAL_CLIENT, f"{base}/dang-nhap/callback", f"{base}/")
+    with override_settings(
+        OIDC_ISSUER=base, OIDC_CLIENT_ID=PORTAL_CLIENT, OIDC_CLIENT_SECRET=CLIENT_SECRET
+    ):
+        yield base
