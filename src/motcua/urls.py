@@ -16,6 +16,7 @@ urlpatterns = [
     path("can-bo/", include("motcua.backoffice.urls")),
     path("", include((oidc_urlpatterns, "oauth2_provider"))),
     path("thanh-toan/", include("motcua.payments.urls")),
+    path("xac-thuc/", include("motcua.results.urls")),
     path("", include("motcua.identity.urls")),
     path("", include("motcua.portal.urls")),
 ]

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "motcua.eforms",
     "motcua.payments",
     "motcua.dossiers",
+    "motcua.workflow",
+    "motcua.results",
     "motcua.api",
     "motcua.portal",
     "motcua.backoffice",

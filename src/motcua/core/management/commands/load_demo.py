@@ -20,6 +20,10 @@ class Command(BaseCommand):
         self._demo_admin()
         call_command("setup_oidc_clients", stdout=self.stdout)
         self._demo_subjects()
+        call_command("load_demo_workflow", stdout=self.stdout)  # processes, demo officials
+        from motcua.results.services import ensure_demo_ca
+
+        self.stdout.write(f"CA ký số demo / demo signing CA: {ensure_demo_ca()}")
 
     def _exchange_access(self) -> None:
         from motcua.dossiers import services as dossiers
