@@ -34,8 +34,16 @@ run: $(VENV)/.synced messages
 	@echo "  MotCua chạy tại / is running at  http://127.0.0.1:$(PORT)/"
 	@echo "  Thủ tục / Procedures:            http://127.0.0.1:$(PORT)/thu-tuc/"
 	@echo "  Quản trị / Admin:                http://127.0.0.1:$(PORT)/admin/  (see var/demo-admin.txt)"
+	@echo "  Cán bộ / Back office:            http://127.0.0.1:$(PORT)/can-bo/"
+	@echo "  Tra cứu hồ sơ / Dossier lookup:  http://127.0.0.1:$(PORT)/tra-cuu-ho-so/"
 	@echo "  API docs:                        http://127.0.0.1:$(PORT)/api/v1/docs"
 	@echo
+	@echo "  Tài khoản demo / demo accounts:  $(MANAGE) demo_accounts"
+	@echo
+	@# The outbox worker and the workflow timers run beside the server and stop with it.
+	@trap 'kill 0' EXIT; \
+	$(MANAGE) notify_worker --interval 5 & \
+	$(MANAGE) workflow_tick --loop 300 & \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # The whole suite on SQLite, then on PostgreSQL where a server can be found or started.

@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
+from motcua.backoffice.api import router as backoffice_router
 from motcua.catalog.api import router as catalog_router
 from motcua.core.errors import DomainError
 from motcua.core.problems import problem_response, server_error_problem
@@ -52,6 +53,7 @@ api.add_router("/inbox", inbox_router, tags=["wallet"])
 api.add_router("/procedures", forms_router, tags=["dossiers"])
 api.add_router("/dossiers", dossiers_router, tags=["dossiers"])
 api.add_router("/public", public_router, tags=["dossiers"])
+api.add_router("/backoffice", backoffice_router, tags=["backoffice"])
 
 
 def _validation_errors(errors: list[Any]) -> list[dict[str, Any]]:

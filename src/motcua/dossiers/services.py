@@ -7,7 +7,7 @@ import datetime as dt
 import hmac
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +71,16 @@ SAME_STATUS_ACTIONS = frozenset({"created", "paid"})
 FORM_COMPONENT_PREFIX = "Tờ khai"
 MAX_DATA_BYTES = 200_000
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 - letters, not a secret
+
+
+# The procedure's clock rule on a supplement ("resume" or "restart"), given by the workflow.
+_clock_rule: Callable[[Dossier], str] | None = None
+
+
+def on_clock_rule(rule: Callable[[Dossier], str]) -> Callable[[Dossier], str]:
+    global _clock_rule
+    _clock_rule = rule
+    return rule
 
 
 @dataclass(frozen=True)
@@ -750,10 +760,13 @@ def answer_supplement(
     request.answered_at = timezone.now()
     request.answer = {"note": note[:2000], "data": data or {}}
     if dossier.due_date and request.resume_status in (Status.RECEIVED, Status.PROCESSING):
-        # The clock stood still while the dossier waited on the applicant.
         calendar = default_calendar()
-        waited = calendar.working_days_between(request.requested_at, request.answered_at)
-        dossier.due_date = calendar.add_working_days(dossier.due_date, waited)
+        if _clock_rule is not None and _clock_rule(dossier) == "restart":
+            days = catalog.get_published(dossier.procedure_code).processing_days
+            dossier.due_date = calendar.add_working_days(request.answered_at, days)
+        else:  # "resume": the clock stood still while the dossier waited on the applicant
+            waited = calendar.working_days_between(request.requested_at, request.answered_at)
+            dossier.due_date = calendar.add_working_days(dossier.due_date, waited)
     request.save()
     _event(
         dossier,
