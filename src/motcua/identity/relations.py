@@ -17,6 +17,7 @@ SERVICES = {
     "population.person.children": [PURPOSE_ACTING],
     "population.person.basic": [PURPOSE_ACTING, PURPOSE_VERIFY],
     "enterprise.by_representative": [PURPOSE_ACTING],
+    "civil_status.guardianship.wards": [PURPOSE_ACTING],
     "enterprise.by_code": [PURPOSE_ACTING],
 }
 ADULT_AGE = 18
@@ -81,9 +82,18 @@ def minor_children(personal_id: str) -> list[Related]:
 
 
 def wards(personal_id: str) -> list[Related]:
-    """Wards under this person's guardianship. The population registry does not record
-    guardianship yet (no data service), so there are none until it does."""
-    return []
+    """Living wards under this person's guardianship (civil status registry)."""
+    data = _call("civil_status.guardianship.wards", personal_id) or {}
+    return [
+        Related(
+            w["personal_id"],
+            w["full_name"],
+            "guardian",
+            dt.date.fromisoformat(w["birth_date"]) if w.get("birth_date") else None,
+        )
+        for w in data.get("wards", [])
+        if w.get("status", "alive") == "alive"
+    ]
 
 
 def represented_enterprises(personal_id: str) -> list[Related]:

@@ -260,3 +260,45 @@ def test_a_procedure_limited_mandate_does_not_open_the_wallet(client, mandate_pa
     ).json()["access_token"]
     assert api(client, token, "/inbox").status_code == 403
     assert api(client, token, "/identity/me").json()["basis"] == "mandate"
+
+
+WARD_ID = "001060012349"
+
+
+def _guardianship(guardian_id):
+    from motcua.registries.civil_status.models import CivilEvent
+    from motcua.registries.population.models import Person as RegistryPerson
+
+    RegistryPerson.objects.create(
+        personal_id=WARD_ID,
+        full_name="Nguyễn Văn Bảo",
+        birth_date=datetime.date(1960, 2, 2),
+        sex="M",
+        province_code="01",
+    )
+    return CivilEvent.objects.create(
+        kind=CivilEvent.Kind.GUARDIANSHIP,
+        registration_no="GH-01-2024-0001",
+        commune_code="00070",
+        registered_on=datetime.date(2024, 5, 6),
+        subject_id=WARD_ID,
+        other_party_id=guardian_id,
+        province_code="01",
+    )
+
+
+def test_a_guardian_acts_for_their_ward_until_the_guardianship_ends(client, family):
+    registration = _guardianship(family["parent"].personal_id)
+    response = exchange(client, bearer(family["parent_account"]), WARD_ID, "guardian")
+    assert response.status_code == 200, response.content
+    token = response.json()["access_token"]
+    assert api(client, token, "/identity/me").json()["subject_id"] == WARD_ID
+
+    registration.delete()  # the guardianship is ended in the civil status registry
+    assert api(client, token, "/identity/me").status_code in (401, 403)
+
+
+def test_someone_who_is_not_the_guardian_cannot_act_for_the_ward(client, family):
+    _guardianship("079090012348")
+    response = exchange(client, bearer(family["parent_account"]), WARD_ID, "guardian")
+    assert response.status_code in (400, 403)

@@ -64,6 +64,35 @@ def _failing() -> dict[str, Q]:
     }
 
 
+def fetch_wards(subject: str) -> dict[str, Any] | None:
+    """The people whose guardianship registration names `subject` as the guardian."""
+
+    ward_ids = list(
+        CivilEvent.objects.filter(kind=CivilEvent.Kind.GUARDIANSHIP, other_party_id=subject)
+        .order_by("registered_on", "pk")
+        .values_list("subject_id", flat=True)
+    )
+    people: dict[str, dict[str, Any]] = {
+        p["personal_id"]: p
+        for p in Person.objects.filter(personal_id__in=ward_ids).values(
+            "personal_id", "full_name", "birth_date", "status"
+        )
+    }
+    wards = []
+    for pid in ward_ids:
+        person = people.get(pid, {})
+        birth = person.get("birth_date")
+        wards.append(
+            {
+                "personal_id": pid,
+                "full_name": person.get("full_name", ""),
+                "birth_date": birth.isoformat() if birth else None,
+                "status": person.get("status", ""),
+            }
+        )
+    return {"personal_id": subject, "wards": wards}
+
+
 MODULE = register(
     RegistryModule(
         id="civil_status",
@@ -76,6 +105,13 @@ MODULE = register(
                 sensitive=False,
                 attributes=_FIELDS,
                 fetch=fetch_events,
+            ),
+            DataServiceSpec(
+                "civil_status.guardianship.wards",
+                "Người được giám hộ của một người giám hộ (theo đăng ký giám hộ)",
+                sensitive=False,
+                attributes=("subject_id", "other_party_id"),
+                fetch=fetch_wards,
             ),
         ),
         tables=(RecordRules(CivilEvent, _failing),),
