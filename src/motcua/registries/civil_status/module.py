@@ -73,7 +73,7 @@ def fetch_wards(subject: str) -> dict[str, Any] | None:
         .values_list("subject_id", flat=True)
     )
     people: dict[str, dict[str, Any]] = {
-        p["personal_id"]: p
+        p["personal_id"]: dict(p)
         for p in Person.objects.filter(personal_id__in=ward_ids).values(
             "personal_id", "full_name", "birth_date", "status"
         )
