@@ -828,7 +828,10 @@ def _batches(maker: BatchMaker, first: int, end: int) -> Iterator[tuple[int, Any
     next batches (at most 4 ahead) while this one COPYs: making a batch costs ~3× its COPY
     into unindexed tables. Elsewhere they are made here, one by one."""
     global _worker_maker
-    if connection.vendor != "postgresql" or end - first < 2:
+    from django.conf import settings
+
+    processes = int(getattr(settings, "REGISTRY_GENERATOR_PROCESSES", 2))
+    if connection.vendor != "postgresql" or end - first < 2 or processes < 1:
         for b in range(first, end):
             yield b, maker.make(b)
         return
@@ -838,7 +841,7 @@ def _batches(maker: BatchMaker, first: int, end: int) -> Iterator[tuple[int, Any
     _worker_maker = maker
     if not connection.in_atomic_block:
         connection.close()  # the worker must not inherit an open connection
-    with mp.get_context("fork").Pool(2) as pool:
+    with mp.get_context("fork").Pool(processes) as pool:
         pending: deque[Any] = deque()
         b = first
         while pending or b < end:

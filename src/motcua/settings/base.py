@@ -270,6 +270,8 @@ OIDC_OFFICIAL_CLIENTS = env_list("OIDC_OFFICIAL_CLIENTS", BACKOFFICE_OIDC_CLIENT
 
 # National databases (motcua.registries): a record not updated for this many days fails the
 # data-quality rule "alive".
+# Worker processes the registry generator forks on PostgreSQL to make batches (0: inline).
+REGISTRY_GENERATOR_PROCESSES = int(os.environ.get("MOTCUA_REGISTRY_GENERATOR_PROCESSES", "2"))
 REGISTRY_FRESHNESS_DAYS = int(os.environ.get("MOTCUA_REGISTRY_FRESHNESS_DAYS", str(3 * 365)))
 
 # Data exchange (motcua.exchange). The message log is signed with an Ed25519 key: PEM from

@@ -22,3 +22,8 @@ STORAGES = {
 MOTCUA_ENV = "test"
 # A signing key made in memory once per test process, never written anywhere.
 OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "OIDC_RSA_PRIVATE_KEY": generate_rsa_pem()}
+
+# The registry generator forks worker processes on PostgreSQL. Forking a test process that
+# has threads (live servers, SMTP servers, HTTP clients) can deadlock a child on a lock held
+# by a thread at fork time: the PostgreSQL suite hung there once. Tests generate inline.
+REGISTRY_GENERATOR_PROCESSES = 0
