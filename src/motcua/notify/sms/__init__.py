@@ -5,13 +5,12 @@ production; empty turns SMS off). Adding a gateway adds one module; nothing else
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import threading
 from typing import Protocol, runtime_checkable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from motcua.core.plugins import PluginRegistry
 
 DEFAULT_PROVIDER = "console"
 
@@ -33,41 +32,16 @@ class PermanentFailure(Exception):
     """A send that will fail the same way however often it is retried."""
 
 
-_registry: dict[str, SmsProvider] = {}
-_discovered = False
-_lock = threading.Lock()
-
-
-def register(provider: SmsProvider) -> SmsProvider:
-    """Add a gateway under its stable `id` (re-registering the same class replaces it)."""
-    existing = _registry.get(provider.id)
-    if existing is not None and type(existing) is not type(provider):
-        raise ImproperlyConfigured(f"SMS provider id {provider.id!r} is already taken.")
-    _registry[provider.id] = provider
-    return provider
-
-
-def autodiscover() -> None:
-    """Import every module of this package once, so each registers its gateway."""
-    global _discovered
-    if _discovered:
-        return
-    with _lock:
-        if _discovered:
-            return
-        for module in pkgutil.iter_modules(__path__):
-            importlib.import_module(f"{__name__}.{module.name}")
-        _discovered = True
+_plugins: PluginRegistry[SmsProvider] = PluginRegistry("SMS provider", __name__, __path__)
+register = _plugins.register
+autodiscover = _plugins.autodiscover
 
 
 def get(provider_id: str) -> SmsProvider:
-    autodiscover()
-    try:
-        return _registry[provider_id]
-    except KeyError:
-        raise ImproperlyConfigured(
-            f"NOTIFY_SMS_PROVIDER={provider_id!r} is not registered."
-        ) from None
+    found = _plugins.lookup(provider_id)
+    if found is not None:
+        return found
+    raise ImproperlyConfigured(f"NOTIFY_SMS_PROVIDER={provider_id!r} is not registered.")
 
 
 def configured_id() -> str:
@@ -94,5 +68,4 @@ def configured() -> SmsProvider:
 
 
 def providers() -> list[SmsProvider]:
-    autodiscover()
-    return list(_registry.values())
+    return _plugins.all()

@@ -5,9 +5,6 @@ through. Adding a provider adds one module; nothing else changes."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -17,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from motcua.core.errors import InvalidInput, NotFound
+from motcua.core.plugins import PluginRegistry
 
 if TYPE_CHECKING:
     from django.urls import URLPattern
@@ -61,41 +59,18 @@ class PaymentProvider(Protocol):
     def parse_callback(self, request: HttpRequest) -> CallbackData: ...
 
 
-_registry: dict[str, PaymentProvider] = {}
-_discovered = False
-_lock = threading.Lock()
-
-
-def register(provider: PaymentProvider) -> PaymentProvider:
-    """Add a provider under its stable `id` (re-registering the same class replaces it)."""
-    existing = _registry.get(provider.id)
-    if existing is not None and type(existing) is not type(provider):
-        raise ImproperlyConfigured(f"Payment provider id {provider.id!r} is already taken.")
-    _registry[provider.id] = provider
-    return provider
-
-
-def autodiscover() -> None:
-    """Import every module of this package once, so each registers its provider."""
-    global _discovered
-    if _discovered:
-        return
-    with _lock:
-        if _discovered:
-            return
-        for module in pkgutil.iter_modules(__path__):
-            importlib.import_module(f"{__name__}.{module.name}")
-        _discovered = True
+_plugins: PluginRegistry[PaymentProvider] = PluginRegistry("Payment provider", __name__, __path__)
+register = _plugins.register
+autodiscover = _plugins.autodiscover
 
 
 def get(provider_id: str) -> PaymentProvider:
-    autodiscover()
-    try:
-        return _registry[provider_id]
-    except KeyError:
-        raise NotFound(
-            _("Không có nhà cung cấp thanh toán “%(id)s”.") % {"id": provider_id}, param="provider"
-        ) from None
+    found = _plugins.lookup(provider_id)
+    if found is not None:
+        return found
+    raise NotFound(
+        _("Không có nhà cung cấp thanh toán “%(id)s”.") % {"id": provider_id}, param="provider"
+    )
 
 
 def configured() -> PaymentProvider:
@@ -113,8 +88,7 @@ def configured() -> PaymentProvider:
 
 
 def providers() -> list[PaymentProvider]:
-    autodiscover()
-    return list(_registry.values())
+    return _plugins.all()
 
 
 def provider_urlpatterns() -> list[tuple[str, list[URLPattern]]]:

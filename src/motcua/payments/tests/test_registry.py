@@ -27,7 +27,7 @@ class FakeBank:
 @pytest.fixture
 def fake_bank(monkeypatch):
     plugins.autodiscover()
-    monkeypatch.setattr(plugins, "_registry", dict(plugins._registry))
+    monkeypatch.setattr(plugins._plugins, "entries", dict(plugins._plugins.entries))
     return plugins.register(FakeBank())
 
 
