@@ -60,6 +60,18 @@ def get_published(code: str) -> ProcedureVersion:
         raise NotFound(f"Không có thủ tục mã {code}.") from None
 
 
+def facts(code: str) -> tuple[int, str] | None:
+    """(processing days, sector code) of the current version: one small query, for hot
+    paths that need no components."""
+    row = (
+        _published_rows()
+        .filter(procedure__code=code)
+        .values_list("processing_days", "sector__code")
+        .first()
+    )
+    return (int(row[0]), str(row[1])) if row else None
+
+
 def search(
     q: str = "",
     sector: str | None = None,

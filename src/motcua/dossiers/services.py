@@ -536,7 +536,8 @@ def _submit_locked(dossier: Dossier, applicant: Applicant) -> Dossier:
     form = eforms.form_for(dossier.procedure_code)
     prefill = _prefill_of(dossier)
     cleaned = eforms.validate(form, dossier.data, prefill)
-    records, missing = _components(dossier, prefill)
+    version = catalog.get_published(dossier.procedure_code)
+    records, missing = _components(dossier, prefill, version)
     if missing:
         raise MissingComponents(
             "Còn thiếu: " + "; ".join(missing) + ".", missing=missing, param="files"
@@ -545,13 +546,16 @@ def _submit_locked(dossier: Dossier, applicant: Applicant) -> Dossier:
     if _await_parties(dossier, form, cleaned, applicant):
         dossier.save()
         return dossier
-    return _file_in(dossier, records, actor=applicant.actor_id, acting_for=applicant.acting_for)
+    return _file_in(
+        dossier, records, version, actor=applicant.actor_id, acting_for=applicant.acting_for
+    )
 
 
-def _components(dossier: Dossier, prefill: Any) -> tuple[list[ComponentRecord], list[str]]:
+def _components(
+    dossier: Dossier, prefill: Any, version: Any
+) -> tuple[list[ComponentRecord], list[str]]:
     """Which registry record stands in for each replaced component, and which required
-    components still lack a file."""
-    version = catalog.get_published(dossier.procedure_code)
+    components still lack a file (`version`: the procedure's published version)."""
     with_files = set(dossier.files.values_list("component_position", flat=True))
     by_registry: dict[str, dict[str, Any]] = {}
     for record in prefill.records:
@@ -637,13 +641,17 @@ def _tell(recipient: str, title: str, body: str, *, key: str, link: str = "") ->
 
 
 def _file_in(
-    dossier: Dossier, records: Iterable[ComponentRecord], *, actor: str, acting_for: str
+    dossier: Dossier,
+    records: Iterable[ComponentRecord],
+    version: Any,
+    *,
+    actor: str,
+    acting_for: str,
 ) -> Dossier:
     now = timezone.now()
     dossier.code = _next_code(dossier.receiving_unit, now)
     dossier.lookup_secret = "".join(secrets.choice(SECRET_ALPHABET) for _ in range(8))
     dossier.submitted_at = now
-    version = catalog.get_published(dossier.procedure_code)
     dossier.appointment_date = default_calendar().add_working_days(now, version.processing_days)
     if dossier.fee_amount > 0 and dossier.payment_status != Dossier.Payment.PAID:
         dossier.payment_status = Dossier.Payment.AWAITING
@@ -711,8 +719,9 @@ def answer_party(personal_id: str, draft_ref: str, *, confirm: bool) -> Dossier:
         return dossier
     if dossier.parties.exclude(state=PartyConfirmation.State.CONFIRMED).exists():
         return dossier
-    records, _missing = _components(dossier, _prefill_of(dossier))
-    return _file_in(dossier, records, actor=personal_id, acting_for="")
+    version = catalog.get_published(dossier.procedure_code)
+    records, _missing = _components(dossier, _prefill_of(dossier), version)
+    return _file_in(dossier, records, version, actor=personal_id, acting_for="")
 
 
 def awaiting_my_confirmation(personal_id: str) -> list[Dossier]:

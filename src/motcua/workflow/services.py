@@ -223,10 +223,10 @@ def process_for(procedure_code: str) -> Process | None:
     """The process serving a procedure: its own binding, else its sector's; None if none."""
     binding = ProcessBinding.objects.filter(target=procedure_code).first()
     if binding is None:
-        try:
-            sector = catalog.get_published(procedure_code).sector.code
-        except NotFound:
+        found = catalog.facts(procedure_code)
+        if found is None:
             return None
+        sector = found[1]
         binding = ProcessBinding.objects.filter(target=f"sector:{sector}").first()
     if binding is None:
         return None
@@ -300,10 +300,8 @@ def _end_of_day(day: dt.date) -> dt.datetime:
 
 
 def _processing_days(procedure_code: str) -> int:
-    try:
-        return int(catalog.get_published(procedure_code).processing_days)
-    except NotFound:
-        return 0
+    found = catalog.facts(procedure_code)
+    return found[0] if found else 0
 
 
 def step_due(step: Step, dossier: Dossier, opened: dt.datetime) -> dt.datetime:
