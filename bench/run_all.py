@@ -50,11 +50,32 @@ def _tokens_summary(r: dict[str, Any]) -> list[str]:
     ]
 
 
+def _dossier_summary(r: dict[str, Any]) -> list[str]:
+    http = r["http"]
+    submit = http["submit"]
+    rows = [
+        f"dossier submissions over HTTP: {submit['per_second']}/s "
+        f"({http['concurrency']} clients, gunicorn ×{http['workers']}), {submit['errors']} errors"
+    ]
+    if pgbench := r.get("pgbench"):
+        same = pgbench["runs"][str(http["concurrency"])]
+        rows.append(
+            f"same writes in pgbench: {same['transactions_per_second']} transactions/s; "
+            f"app/pgbench {r['ratio_app_to_pgbench']} (target ≥ 0.4)"
+        )
+    rows.append(
+        f"form with prefill p95: {http['form_prefill'].get('p95_ms', '?')} ms; "
+        f"dossier page p95: {http['dossier_page'].get('p95_ms', '?')} ms"
+    )
+    return rows
+
+
 # name -> (time limit in seconds, summary of its result file)
 BENCHMARKS: dict[str, tuple[float, Callable[[dict[str, Any]], list[str]]]] = {
     "catalog_search": (1800.0, _search_summary),
     "make_run": (2400.0, _make_run_summary),
     "identity_tokens": (900.0, _tokens_summary),
+    "dossier_submit": (1800.0, _dossier_summary),
 }
 
 
