@@ -107,13 +107,13 @@ class Applicant:
 # ---------------------------------------------------------------------------- reading
 
 
-def get_for(applicant: Applicant, reference: str) -> Dossier:
-    """The applicant's dossier by code or draft reference; someone else's is "not found"."""
-    dossier = (
-        Dossier.objects.filter(applicant_id=applicant.subject_id)
-        .filter(_by_reference(reference))
-        .first()
+def get_for(applicant: Applicant, reference: str, *, lock: bool = False) -> Dossier:
+    """The applicant's dossier by code or draft reference; someone else's is "not found".
+    `lock`: read it with a row lock, inside the caller's transaction."""
+    rows = Dossier.objects.filter(applicant_id=applicant.subject_id).filter(
+        _by_reference(reference)
     )
+    dossier = (rows.select_for_update() if lock else rows).first()
     if dossier is None or not applicant.allows_procedure(dossier.procedure_code):
         raise DossierNotFound(f"Không tìm thấy hồ sơ {reference[:60]}.")
     return dossier
@@ -310,10 +310,6 @@ def _event(
     return event
 
 
-def _locked(dossier: Dossier) -> Dossier:
-    return Dossier.objects.select_for_update().get(pk=dossier.pk)
-
-
 def _check_data_size(data: Any) -> None:
     import json
 
@@ -406,7 +402,7 @@ def update_draft(
     receiving_unit: str | None = None,
 ) -> Dossier:
     """Autosave: replace the draft's data (checked only for types) and/or receiving unit."""
-    dossier = _locked(get_for(applicant, reference))
+    dossier = get_for(applicant, reference, lock=True)
     if dossier.status not in EDITABLE or dossier.submit_requested_at:
         raise DossierNotEditable("Hồ sơ đã nộp hoặc đang chờ xác nhận, không thể sửa.")
     if data is not None:
@@ -431,7 +427,7 @@ def consent_and_refresh(applicant: Applicant, reference: str) -> Dossier:
     procedure only), and the draft's prefill is read again."""
     from motcua.exchange import services as exchange
 
-    dossier = _locked(get_for(applicant, reference))
+    dossier = get_for(applicant, reference, lock=True)
     if dossier.status not in EDITABLE or dossier.submit_requested_at:
         raise DossierNotEditable("Hồ sơ đã nộp, không thể lấy lại dữ liệu điền sẵn.")
     for service in _prefill_of(dossier).needs_consent:
@@ -463,7 +459,7 @@ def add_file(
     A bad file is refused with the reason and nothing is saved."""
     checked = uploads.check_upload(name, content)
     with transaction.atomic():
-        dossier = _locked(get_for(applicant, reference))
+        dossier = get_for(applicant, reference, lock=True)
         supplement = dossier.supplements.filter(answered_at__isnull=True).first()
         if dossier.status not in EDITABLE and supplement is None:
             raise DossierNotEditable("Hồ sơ đã nộp, chỉ nhận thêm tệp khi có yêu cầu bổ sung.")
@@ -506,7 +502,7 @@ def submit(applicant: Applicant, reference: str, *, idempotency_key: str = "") -
             return _same_dossier(done, reference)
     try:
         with transaction.atomic():
-            dossier = _locked(get_for(applicant, reference))
+            dossier = get_for(applicant, reference, lock=True)
             if idempotency_key:
                 SubmitKey.objects.create(
                     applicant_id=applicant.subject_id, key=idempotency_key, dossier=dossier
@@ -737,7 +733,7 @@ def awaiting_my_confirmation(personal_id: str) -> list[Dossier]:
 
 @transaction.atomic
 def withdraw(applicant: Applicant, reference: str, reason: str = "") -> Dossier:
-    dossier = _locked(get_for(applicant, reference))
+    dossier = get_for(applicant, reference, lock=True)
     _event(
         dossier,
         "withdrawn",
@@ -757,7 +753,7 @@ def answer_supplement(
 ) -> Dossier:
     """The applicant answers the open supplement request (data and/or files added with
     `add_file` beforehand); the dossier returns to where it was and the clock resumes."""
-    dossier = _locked(get_for(applicant, reference))
+    dossier = get_for(applicant, reference, lock=True)
     request = dossier.supplements.filter(answered_at__isnull=True).first()
     if request is None:
         raise IllegalTransition("Hồ sơ không có yêu cầu bổ sung đang chờ.")
