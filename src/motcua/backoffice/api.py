@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from motcua.core.problems import ERRORS, Problem
 from motcua.dossiers import services as dossiers
+from motcua.dossiers.api import FileOut, file_out
 from motcua.identity.api_auth import OfficialAuth, context_of
 from motcua.workflow import services as workflow
 
@@ -41,15 +42,6 @@ class QueueQuery(Schema):
     scope: str = Field(
         "mine", pattern="^(mine|unit)$", description="mine: của tôi; unit: cả đơn vị"
     )
-
-
-class FileOut(Schema):
-    id: str
-    component_position: int
-    name: str
-    mime: str
-    size: int
-    sha256: str
 
 
 class EventOut(Schema):
@@ -123,17 +115,7 @@ def case_out(case: Any) -> dict[str, Any]:
             path: {"value": v.value, "source": v.source, "read_only": v.read_only}
             for path, v in prefill.values.items()
         },
-        "files": [
-            {
-                "id": str(f.id),
-                "component_position": f.component_position,
-                "name": f.name,
-                "mime": f.mime,
-                "size": f.size,
-                "sha256": f.sha256,
-            }
-            for f in dossier.files.all()
-        ],
+        "files": [file_out(f) for f in dossier.files.all()],
         "timeline": list(dossiers.timeline(dossier)),
         "tasks": list(case.tasks),
         "allowed_actions": list(case.actions),

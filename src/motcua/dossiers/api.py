@@ -144,7 +144,7 @@ def _out(dossier: Dossier, *, detail: bool = False) -> dict[str, Any]:
     }
     if detail:
         body["timeline"] = [_event_out(e, dossier) for e in services.timeline(dossier)]
-        body["files"] = [_file_out(f) for f in dossier.files.all()]
+        body["files"] = [file_out(f) for f in dossier.files.all()]
     return body
 
 
@@ -160,7 +160,7 @@ def _event_out(event: DossierEvent, dossier: Dossier) -> dict[str, Any]:
     }
 
 
-def _file_out(file: DossierFile) -> dict[str, Any]:
+def file_out(file: DossierFile) -> dict[str, Any]:
     return {
         "id": str(file.id),
         "component_position": file.component_position,
@@ -255,7 +255,7 @@ def upload_file(
         name=file.name or "tep",
         content=content,
     )
-    return Status(201, _file_out(stored))
+    return Status(201, file_out(stored))
 
 
 @router.post("/{reference}/submit", response={200: DossierDetailOut, **PROBLEMS, 402: Problem})

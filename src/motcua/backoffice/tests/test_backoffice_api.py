@@ -28,7 +28,7 @@ def official(personal_id, agency, roles):
 def submitted(world):  # noqa: F811
     from pathlib import Path
 
-    from motcua.dossiers.tests.helpers import example_data, pdf_bytes
+    from motcua.dossiers.tests.helpers import attach_required, example_data
     from motcua.eforms import services as eforms
     from motcua.workflow import services as workflow
 
@@ -37,13 +37,7 @@ def submitted(world):  # noqa: F811
 
     data = example_data(eforms.json_schema(eforms.form_for("1.010041")))
     dossier = dossiers.create_draft(FATHER, "1.010041", WARD_CENTRE, data)
-    from motcua.catalog import selectors as catalog
-
-    for c in catalog.get_published("1.010041").components.all():
-        if c.required and not c.replaced_by and not c.name.startswith("Tờ khai"):
-            dossiers.add_file(
-                FATHER, dossier.reference, component=c.position, name="a.pdf", content=pdf_bytes()
-            )
+    attach_required(FATHER, dossier)
     return dossiers.submit(FATHER, dossier.reference)
 
 

@@ -37,3 +37,23 @@ def png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (20, 20), "white").save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def attach_required(applicant, dossier) -> None:
+    """Attach a PDF to every required component the form and the registries do not cover."""
+    from motcua.catalog import selectors as catalog
+    from motcua.dossiers import services
+
+    for component in catalog.get_published(dossier.procedure_code).components.all():
+        if (
+            component.required
+            and not component.replaced_by
+            and not component.name.startswith(services.FORM_COMPONENT_PREFIX)
+        ):
+            services.add_file(
+                applicant,
+                dossier.reference,
+                component=component.position,
+                name="a.pdf",
+                content=pdf_bytes(),
+            )

@@ -16,7 +16,7 @@ from motcua.eforms import services as eforms
 from motcua.notify.models import OutboxEvent
 
 from .conftest import CHILD_ID, MOTHER_ID, PARENT_ID, PROVINCE_CENTRE, WARD_CENTRE
-from .helpers import example_data, pdf_bytes
+from .helpers import attach_required, example_data, pdf_bytes
 
 pytestmark = pytest.mark.django_db
 BIRTH, MARRIAGE, JUDICIAL = "1.001193", "1.000894", "3.000333"
@@ -36,24 +36,6 @@ def consented(world):
 
 def data_for(code: str) -> dict:
     return example_data(eforms.json_schema(eforms.form_for(code)))
-
-
-def attach_required(applicant, dossier):
-    from motcua.catalog import selectors as catalog
-
-    for component in catalog.get_published(dossier.procedure_code).components.all():
-        if (
-            component.required
-            and not component.replaced_by
-            and not component.name.startswith(services.FORM_COMPONENT_PREFIX)
-        ):
-            services.add_file(
-                applicant,
-                dossier.reference,
-                component=component.position,
-                name="a.pdf",
-                content=pdf_bytes(),
-            )
 
 
 def submitted(applicant=FATHER, code=BIRTH, unit=WARD_CENTRE) -> Dossier:

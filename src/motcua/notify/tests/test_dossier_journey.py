@@ -6,7 +6,7 @@ import pytest
 
 from motcua.dossiers import services as dossiers
 from motcua.dossiers.tests.conftest import PARENT_ID, WARD_CENTRE, world  # noqa: F401
-from motcua.dossiers.tests.helpers import example_data, pdf_bytes
+from motcua.dossiers.tests.helpers import attach_required, example_data
 from motcua.notify import services
 from motcua.wallet.models import InboxMessage
 
@@ -16,26 +16,13 @@ FATHER = dossiers.Applicant(subject_id=PARENT_ID, actor_id=PARENT_ID, name="Nguy
 
 
 def _submitted_birth_registration() -> object:
-    from motcua.catalog import selectors as catalog
     from motcua.eforms import services as eforms
     from motcua.exchange import services as exchange
 
     exchange.grant_consent(PARENT_ID, f"thu-tuc:{BIRTH}", consumer="motcua-eforms")
     data = example_data(eforms.json_schema(eforms.form_for(BIRTH)))
     dossier = dossiers.create_draft(FATHER, BIRTH, WARD_CENTRE, data)
-    for component in catalog.get_published(BIRTH).components.all():
-        if (
-            component.required
-            and not component.replaced_by
-            and not component.name.startswith(dossiers.FORM_COMPONENT_PREFIX)
-        ):
-            dossiers.add_file(
-                FATHER,
-                dossier.reference,
-                component=component.position,
-                name="a.pdf",
-                content=pdf_bytes(),
-            )
+    attach_required(FATHER, dossier)
     return dossiers.submit(FATHER, dossier.reference)
 
 

@@ -15,7 +15,7 @@ from motcua.dossiers.tests.conftest import (  # noqa: F401 - the fixture is used
     World,
     world,
 )
-from motcua.dossiers.tests.helpers import example_data, pdf_bytes
+from motcua.dossiers.tests.helpers import attach_required, example_data
 
 LEADER_ID = "001075001234"
 WARD_COMMITTEE = "01.00070.ubnd"  # the ward People's Committee, which decides
@@ -70,7 +70,6 @@ def _consent(code: str) -> None:
 
 def received_dossier(code: str = BIRTH, unit: str = WARD_CENTRE):
     """A dossier of the father's, submitted with its files, received and in processing."""
-    from motcua.catalog import selectors as catalog
     from motcua.dossiers import services
     from motcua.eforms import services as eforms
 
@@ -78,19 +77,7 @@ def received_dossier(code: str = BIRTH, unit: str = WARD_CENTRE):
     applicant = services.Applicant(subject_id=PARENT_ID, actor_id=PARENT_ID, name="Nguyễn Văn An")
     data = example_data(eforms.json_schema(eforms.form_for(code)))
     dossier = services.create_draft(applicant, code, unit, data)
-    for component in catalog.get_published(code).components.all():
-        if (
-            component.required
-            and not component.replaced_by
-            and not component.name.startswith(services.FORM_COMPONENT_PREFIX)
-        ):
-            services.add_file(
-                applicant,
-                dossier.reference,
-                component=component.position,
-                name="a.pdf",
-                content=pdf_bytes(),
-            )
+    attach_required(applicant, dossier)
     dossier = services.submit(applicant, dossier.reference)
     services.receive(dossier.code, actor="officer")
     return services.advance(dossier.code, "processing", actor="officer")
