@@ -46,16 +46,14 @@ def _call(service: str, subject: str, purpose: str = PURPOSE_ACTING) -> dict[str
 
 def setup_exchange_access(*, actor: str) -> None:
     """Register identity as an exchange consumer with its grants (idempotent)."""
+    from motcua.exchange import selectors as exchange_selectors
     from motcua.exchange import services as exchange
-    from motcua.exchange.models import Grant  # no selector for grants yet (see README)
 
     consumer = exchange.register_consumer(
         CONSUMER, "Hệ thống định danh điện tử MotCua", actor=actor
     )
     for service, purposes in SERVICES.items():
-        if not Grant.objects.filter(
-            consumer=consumer, service__code=service, revoked_at__isnull=True
-        ).exists():
+        if not exchange_selectors.has_grant(CONSUMER, service):
             exchange.grant_access(consumer, service, purposes, actor=actor)
 
 
