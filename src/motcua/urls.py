@@ -14,6 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("chat-luong-du-lieu/", registries_views.quality_page, name="data-quality"),
     path("can-bo/", include("motcua.backoffice.urls")),
+    path("giam-sat/", include("motcua.monitoring.urls")),
+    path("van-ban/", include("motcua.edocs.urls")),
     path("", include((oidc_urlpatterns, "oauth2_provider"))),
     path("thanh-toan/", include("motcua.payments.urls")),
     path("xac-thuc/", include("motcua.results.urls")),

@@ -16,8 +16,11 @@ from motcua.core.errors import DomainError
 from motcua.core.problems import problem_response, server_error_problem
 from motcua.dossiers.api import forms_router, public_router
 from motcua.dossiers.api import router as dossiers_router
+from motcua.edocs.api import router as edocs_router
 from motcua.exchange.api import router as exchange_router
 from motcua.identity.api import router as identity_router
+from motcua.monitoring.api import open_data_router
+from motcua.monitoring.api import router as monitoring_router
 from motcua.registries.api import router as registries_router
 from motcua.units.api import router as units_router
 from motcua.wallet.api import inbox_router, wallet_router
@@ -54,6 +57,9 @@ api.add_router("/procedures", forms_router, tags=["dossiers"])
 api.add_router("/dossiers", dossiers_router, tags=["dossiers"])
 api.add_router("/public", public_router, tags=["dossiers"])
 api.add_router("/backoffice", backoffice_router, tags=["backoffice"])
+api.add_router("/monitoring", monitoring_router, tags=["monitoring"])
+api.add_router("/open-data", open_data_router, tags=["monitoring"])
+api.add_router("/edocs", edocs_router, tags=["edocs"])
 
 
 def _validation_errors(errors: list[Any]) -> list[dict[str, Any]]:

@@ -47,6 +47,12 @@ class Dossier(models.Model):
     receiving_unit = models.CharField(max_length=40, db_index=True)
     receiving_unit_name = models.CharField(max_length=255)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    # The official or digital-team member who filled it in at a counter or for the person.
+    assisted_by = models.CharField(max_length=20, blank=True)
+    # An integrated service (dịch vụ công liên thông): the parent application of this member.
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT)
     data = models.JSONField(default=dict, blank=True)
     prefill = models.JSONField(default=dict, blank=True)

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.workflow",
     "motcua.results",
+    "motcua.monitoring",
+    "motcua.edocs",
     "motcua.api",
     "motcua.portal",
     "motcua.backoffice",

@@ -1,0 +1,4 @@
+from ninja import Router
+
+router = Router()
+open_data_router = Router()
