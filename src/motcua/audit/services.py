@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +40,29 @@ def compute_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(_canonical(entry)).hexdigest()
 
 
+# Entries of the `deferred()` block running in this thread, appended when it ends.
+_deferred = threading.local()
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Inside a transaction: keep the block's `record` calls and append them when the block
+    ends, under one lock, so the chain's lock is held only from there to the commit (the
+    entries still commit or roll back with the change). End the block right before the
+    transaction does. Nested blocks append with the outermost one."""
+    if getattr(_deferred, "entries", None) is not None:
+        yield
+        return
+    _deferred.entries = []
+    try:
+        yield
+        entries = _deferred.entries
+    finally:
+        _deferred.entries = None
+    if entries:
+        _append(entries)
+
+
 def record(
     *,
     actor: str,
@@ -49,28 +74,43 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry. Runs inside the caller's transaction, so the entry commits or rolls
-    back with the change it describes; appends are serialised so the chain never forks."""
-    with transaction.atomic():
+    back with the change it describes; appends are serialised so the chain never forks.
+    Inside `deferred()` the entry is appended when that block ends (`seq` and `hash` are
+    empty until then)."""
+    entry = AuditEntry(
+        occurred_at=timezone.now(),
+        actor=actor,
+        acting_for=acting_for,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        purpose=purpose,
+        # Round-trip through JSON so the stored value hashes the same when read back.
+        data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
+    )
+    pending = getattr(_deferred, "entries", None)
+    if pending is not None:
+        pending.append(entry)
+    else:
+        _append([entry])
+    return entry
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
         last = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
-        entry = AuditEntry(
-            seq=(last.seq + 1) if last else 1,
-            occurred_at=timezone.now(),
-            actor=actor,
-            acting_for=acting_for,
-            action=action,
-            target_type=target_type,
-            target_id=str(target_id),
-            purpose=purpose,
-            # Round-trip through JSON so the stored value hashes the same when read back.
-            data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
-            prev_hash=last.hash if last else GENESIS_HASH,
-        )
-        entry.hash = compute_hash(entry)
-        entry.save(force_insert=True)
-        return entry
+        seq, prev = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+        for entry in entries:
+            seq += 1
+            entry.seq, entry.prev_hash = seq, prev
+            entry.hash = prev = compute_hash(entry)
+        if len(entries) == 1:
+            entries[0].save(force_insert=True)
+        else:
+            AuditEntry.objects.bulk_create(entries)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from django.db.models.functions import Length
 from motcua.core.errors import InvalidInput, NotFound
 from motcua.core.text import fold
 
-from .models import Component, ProcedureVersion, Sector
+from .models import Component, Procedure, ProcedureVersion, Sector
 from .schema import CODE_RE, SECTOR_CODE_RE
 
 LEVELS = ("central", "province", "commune")
@@ -45,31 +45,62 @@ def get_sector(code: str) -> Sector:
 
 
 def get_published(code: str) -> ProcedureVersion:
-    """The current version of procedure `code`, with its components."""
+    """The current version of procedure `code`, with its components (one small query; the
+    version itself comes from `version_of`'s cache)."""
     if not CODE_RE.match(code):
         raise NotFound(f"Không có thủ tục mã {code}.")
+    number = (
+        Procedure.objects.filter(code=code, current__isnull=False)
+        .values_list("current__version", flat=True)
+        .first()
+    )
+    if number is None:
+        raise NotFound(f"Không có thủ tục mã {code}.")
+    return version_of(code, number)
+
+
+# Published versions are never edited (a change publishes a new one), so a version read once
+# is kept for the life of the process: hot paths (submit, the workflow) read none from the
+# database. Treat the cached objects as read-only. Saving a version clears the cache (tests
+# rebuild catalogs with the same codes and version numbers).
+_VERSIONS: dict[tuple[str, int], ProcedureVersion] = {}
+_VERSIONS_MAX = 4096
+
+
+def version_of(code: str, version: int) -> ProcedureVersion:
+    """Version `version` of procedure `code` (published or superseded), with its sector,
+    procedure and components."""
+    key = (code, int(version))
+    found = _VERSIONS.get(key)
+    if found is not None:
+        return found
     try:
-        return (
-            published()
+        found = (
+            ProcedureVersion.objects.select_related("procedure", "sector")
             .prefetch_related(
                 Prefetch("components", queryset=Component.objects.order_by("position"))
             )
-            .get(procedure__code=code)
+            .get(procedure__code=code, version=key[1])
         )
     except ProcedureVersion.DoesNotExist:
-        raise NotFound(f"Không có thủ tục mã {code}.") from None
+        raise NotFound(f"Không có thủ tục mã {code} phiên bản {version}.") from None
+    if len(_VERSIONS) >= _VERSIONS_MAX:
+        _VERSIONS.clear()
+    _VERSIONS[key] = found
+    return found
+
+
+def forget_versions(**_: object) -> None:
+    _VERSIONS.clear()
 
 
 def facts(code: str) -> tuple[int, str] | None:
-    """(processing days, sector code) of the current version: one small query, for hot
-    paths that need no components."""
-    row = (
-        _published_rows()
-        .filter(procedure__code=code)
-        .values_list("processing_days", "sector__code")
-        .first()
-    )
-    return (int(row[0]), str(row[1])) if row else None
+    """(processing days, sector code) of the current version."""
+    try:
+        version = get_published(code)
+    except NotFound:
+        return None
+    return int(version.processing_days), str(version.sector.code)
 
 
 def search(

@@ -163,8 +163,11 @@ def timeline(dossier: Dossier) -> list[DossierEvent]:
 
 def next_step(dossier: Dossier) -> str:
     """What the applicant should expect or do next, in one sentence."""
-    pending = dossier.parties.filter(state=PartyConfirmation.State.PENDING).exists()
-    if dossier.status == Status.DRAFT and dossier.submit_requested_at and pending:
+    if (
+        dossier.status == Status.DRAFT
+        and dossier.submit_requested_at
+        and dossier.parties.filter(state=PartyConfirmation.State.PENDING).exists()
+    ):
         return "Chờ bên còn lại xác nhận trên tài khoản định danh của mình."
     if dossier.payment_status == Dossier.Payment.AWAITING and dossier.status in (
         Status.SUBMITTED,
@@ -496,12 +499,11 @@ def submit(applicant: Applicant, reference: str, *, idempotency_key: str = "") -
     their confirmation first (the dossier goes in when the last one confirms)."""
     if idempotency_key and not (0 < len(idempotency_key) <= 120):
         raise InvalidInput("Idempotency-Key không hợp lệ.", param="Idempotency-Key")
-    if idempotency_key:
-        done = _by_key(applicant, idempotency_key)
-        if done is not None:
-            return _same_dossier(done, reference)
+    # A retry's key is already taken: its insert fails, and the first dossier is returned.
     try:
-        with transaction.atomic():
+        # The audit entries are appended last, so the audit chain's lock is held from there
+        # to the commit only, not through the whole submission.
+        with transaction.atomic(), audit.deferred():
             dossier = get_for(applicant, reference, lock=True)
             if idempotency_key:
                 SubmitKey.objects.create(
@@ -529,10 +531,13 @@ def _same_dossier(done: Dossier, reference: str) -> Dossier:
 def _submit_locked(dossier: Dossier, applicant: Applicant) -> Dossier:
     if dossier.status != Status.DRAFT:
         raise IllegalTransition("Hồ sơ đã được nộp.")
-    form = eforms.form_for(dossier.procedure_code)
+    # The procedure's current version and its form (the latest up to it); the dossier keeps
+    # the version it went in under.
+    version = catalog.get_published(dossier.procedure_code)
+    form = eforms.form_at(dossier.procedure_code, version.version)
+    dossier.procedure_version = version.version
     prefill = _prefill_of(dossier)
     cleaned = eforms.validate(form, dossier.data, prefill)
-    version = catalog.get_published(dossier.procedure_code)
     records, missing = _components(dossier, prefill, version)
     if missing:
         raise MissingComponents(

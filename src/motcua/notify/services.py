@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -41,11 +41,26 @@ def enqueue(topic: str, key: str, payload: dict[str, Any]) -> OutboxEvent:
     """Add an event once per `key` (a second call with the same key returns the first)."""
     if not topic or not key or len(key) > 200:
         raise InvalidInput("Sự kiện cần chủ đề và khóa hợp lệ.")
-    try:
-        with transaction.atomic():
-            return OutboxEvent.objects.create(topic=topic, key=key, payload=payload)
-    except IntegrityError:
+    # One statement that adds nothing when the key exists: no savepoint around the insert in
+    # the caller's transaction.
+    meta, now, q = OutboxEvent._meta, timezone.now(), connection.ops.quote_name
+    columns = ", ".join(q(c) for c in ("topic", "key", "payload", "created_at", "attempts"))
+    values = [
+        topic,
+        key,
+        meta.get_field("payload").get_db_prep_save(payload, connection),
+        meta.get_field("created_at").get_db_prep_save(now, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(meta.db_table)} ({columns}, {q('last_error')}) "  # noqa: S608
+            f"VALUES (%s, %s, %s, %s, 0, '') ON CONFLICT ({q('key')}) DO NOTHING RETURNING id",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
         return OutboxEvent.objects.get(key=key)
+    return OutboxEvent(id=row[0], topic=topic, key=key, payload=payload, created_at=now)
 
 
 def pending(limit: int = 100) -> list[OutboxEvent]:

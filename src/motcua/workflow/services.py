@@ -219,15 +219,21 @@ def get_process(code: str, version: int | None = None) -> Process:
     return _cached_process(row.code, row.version, row.content_hash)
 
 
-def process_for(procedure_code: str) -> Process | None:
-    """The process serving a procedure: its own binding, else its sector's; None if none."""
-    binding = ProcessBinding.objects.filter(target=procedure_code).first()
-    if binding is None:
-        found = catalog.facts(procedure_code)
-        if found is None:
-            return None
-        sector = found[1]
-        binding = ProcessBinding.objects.filter(target=f"sector:{sector}").first()
+def process_for(procedure_code: str, version: int | None = None) -> Process | None:
+    """The process serving a procedure: its own binding, else its sector's; None if none.
+    `version`: the procedure version the dossier went in under (else the current one)."""
+    targets = [procedure_code]
+    try:
+        found = (
+            catalog.version_of(procedure_code, version)
+            if version
+            else catalog.get_published(procedure_code)
+        )
+        targets.append(f"sector:{found.sector.code}")
+    except NotFound:
+        pass
+    bindings = {b.target: b for b in ProcessBinding.objects.filter(target__in=targets)}
+    binding = next((bindings[t] for t in targets if t in bindings), None)
     if binding is None:
         return None
     return get_process(binding.process_code)
@@ -299,16 +305,20 @@ def _end_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(default_calendar().cutoff_hour), tzinfo=VN_TZ)
 
 
-def _processing_days(procedure_code: str) -> int:
-    found = catalog.facts(procedure_code)
-    return found[0] if found else 0
+def _processing_days(dossier: Dossier) -> int:
+    try:
+        return int(
+            catalog.version_of(dossier.procedure_code, dossier.procedure_version).processing_days
+        )
+    except NotFound:
+        return 0
 
 
 def step_due(step: Step, dossier: Dossier, opened: dt.datetime) -> dt.datetime:
     """The end of the working day `share`% of the procedure's working days after `opened`,
     never after the dossier's own due date."""
     calendar = default_calendar()
-    days = math.ceil(_processing_days(dossier.procedure_code) * step.share / 100)
+    days = math.ceil(_processing_days(dossier) * step.share / 100)
     day = calendar.add_working_days(opened, days)
     if dossier.due_date and day > dossier.due_date:
         day = max(dossier.due_date, calendar.counting_start(opened))
@@ -327,10 +337,13 @@ def _open(
     assignee: str = "",
     due_at: dt.datetime | None = None,
     unit: str | None = None,
+    first: bool = False,
 ) -> Task:
     step = process.step(step_key)
     unit = unit or resolve_unit(step.unit, process, dossier)
-    if not assignee:
+    if first:  # the dossier's first task: no earlier one to follow
+        last = 0
+    elif not assignee:
         # Rework or a second pass goes back to whoever did this step at this unit before.
         before = (
             Task.objects.filter(dossier_id=dossier.id, step=step_key, unit=unit)
@@ -339,7 +352,8 @@ def _open(
             .first()
         )
         assignee = before.assignee if before else ""
-    last = Task.objects.filter(dossier_id=dossier.id).aggregate(m=Max("seq"))["m"] or 0
+    if not first:
+        last = Task.objects.filter(dossier_id=dossier.id).aggregate(m=Max("seq"))["m"] or 0
     task = Task.objects.create(
         dossier_id=dossier.id,
         dossier_code=dossier.code or "",
@@ -397,11 +411,11 @@ def on_dossier_event(sender: Any, dossier: Dossier, event: DossierEvent, **kwarg
 def _start(dossier: Dossier) -> None:
     if Task.objects.filter(dossier_id=dossier.id).exists():
         return
-    process = process_for(dossier.procedure_code)
+    process = process_for(dossier.procedure_code, dossier.procedure_version)
     if process is None:
         logger.warning("no process serves procedure %s", dossier.procedure_code)
         return
-    _open(dossier, process, process.start, now=timezone.now())
+    _open(dossier, process, process.start, now=timezone.now(), first=True)
 
 
 def clock_rule(dossier: Dossier) -> str:
@@ -410,7 +424,7 @@ def clock_rule(dossier: Dossier) -> str:
     task = Task.objects.filter(dossier_id=dossier.id).order_by("-seq").first()
     if task is not None:
         return get_process(task.process_code, task.process_version).clock_on_supplement
-    process = process_for(dossier.procedure_code)
+    process = process_for(dossier.procedure_code, dossier.procedure_version)
     return process.clock_on_supplement if process else "resume"
 
 

@@ -137,3 +137,26 @@ def test_concurrent_writers_never_fork_the_chain():
     checked, broken = services.verify()
     assert broken is None
     assert checked == AuditEntry.objects.count()
+
+
+@pytest.mark.django_db
+def test_deferred_entries_join_the_chain_at_the_end_of_the_block_in_order():
+    before = _write(1, "before")[0]
+    with transaction.atomic(), services.deferred():
+        entries = _write(3, "deferred")
+        assert AuditEntry.objects.filter(action="deferred.action").count() == 0
+        assert entries[0].seq is None
+    assert [e.seq for e in entries] == [before.seq + 1, before.seq + 2, before.seq + 3]
+    assert entries[0].prev_hash == before.hash
+    assert services.verify() == (AuditEntry.objects.count(), None)
+
+
+@pytest.mark.django_db
+def test_deferred_entries_roll_back_with_the_change():
+    count = AuditEntry.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic(), services.deferred():
+        _write(2, "lost")
+        raise RuntimeError("the change failed")
+    assert AuditEntry.objects.count() == count
+    _write(1, "after")
+    assert services.verify() == (count + 1, None)
