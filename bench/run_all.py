@@ -70,12 +70,28 @@ def _dossier_summary(r: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _process_summary(r: dict[str, Any]) -> list[str]:
+    rows = [
+        f"dossiers through a whole process (in-process, {r['database']['vendor']}): "
+        f"{r['dossiers_per_second']}/s ({r['dossiers']} dossiers, "
+        f"{r['statements_per_dossier']} statements each)"
+    ]
+    if r.get("dossiers_per_second_without_pdf") is not None:
+        rows.append(
+            f"result PDF: rendering {r['pdf_rendering']['share']:.0%}, PAdES signing "
+            f"{r['pades_signing']['share']:.0%} of the time; without both "
+            f"{r['dossiers_per_second_without_pdf']}/s"
+        )
+    return rows
+
+
 # name -> (time limit in seconds, summary of its result file)
 BENCHMARKS: dict[str, tuple[float, Callable[[dict[str, Any]], list[str]]]] = {
     "catalog_search": (1800.0, _search_summary),
     "make_run": (2400.0, _make_run_summary),
     "identity_tokens": (900.0, _tokens_summary),
     "dossier_submit": (1800.0, _dossier_summary),
+    "dossier_process": (1200.0, _process_summary),
 }
 
 

@@ -263,10 +263,13 @@ OIDC_REDIRECT_URI = os.environ.get("OIDC_REDIRECT_URI", "")
 OIDC_HTTP_TIMEOUT = float(os.environ.get("OIDC_HTTP_TIMEOUT", "5"))
 # Pairwise subject identifiers (per-client `sub`) are keyed with this secret (else SECRET_KEY).
 OIDC_PAIRWISE_SECRET = os.environ.get("OIDC_PAIRWISE_SECRET", "")
-# The back office as a relying party of the same provider (scope `official`).
+# The back office as a relying party of the same provider (scope `official`; `personal_id`
+# names the official to the workflow, which finds their posts by it).
 BACKOFFICE_OIDC_CLIENT_ID = os.environ.get("BACKOFFICE_OIDC_CLIENT_ID", "motcua-backoffice")
 BACKOFFICE_OIDC_CLIENT_SECRET = os.environ.get("BACKOFFICE_OIDC_CLIENT_SECRET", "")
-BACKOFFICE_OIDC_SCOPES = os.environ.get("BACKOFFICE_OIDC_SCOPES", "openid profile official")
+BACKOFFICE_OIDC_SCOPES = os.environ.get(
+    "BACKOFFICE_OIDC_SCOPES", "openid profile personal_id official"
+)
 # Only these clients may ask for the `official` scope (agency and roles of an official).
 OIDC_OFFICIAL_CLIENTS = env_list("OIDC_OFFICIAL_CLIENTS", BACKOFFICE_OIDC_CLIENT_ID)
 

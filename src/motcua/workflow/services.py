@@ -25,7 +25,7 @@ from django.utils import timezone
 from motcua.audit import services as audit
 from motcua.catalog import selectors as catalog
 from motcua.core.calendar import VN_TZ, default_calendar
-from motcua.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from motcua.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from motcua.dossiers import services as dossiers
 from motcua.dossiers.models import Dossier, DossierEvent, Status
 from motcua.notify import services as outbox
@@ -892,7 +892,11 @@ def _apology_pdf(
     sign = _results_function("sign_pdf")
     if sign is None or not signer:
         return pdf, False
-    return bytes(sign(pdf, signer_personal_id=signer)), True
+    try:
+        return bytes(sign(pdf, signer_personal_id=signer)), True
+    except DomainError as exc:  # e.g. the leader's certificate was revoked: send it unsigned
+        logger.warning("apology letter for %s left unsigned: %s", dossier.code, exc)
+        return pdf, False
 
 
 def _deliver_apology(letter: ApologyLetter, dossier: Dossier, agency_name: str, pdf: bytes) -> None:
