@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "edocs"
+urlpatterns = [
+    path("", views.boxes, name="boxes"),
+    path("soan/", views.compose, name="compose"),
+    path("<uuid:document_id>/", views.document, name="document"),
+    path("<uuid:document_id>/tep/<int:index>/", views.download, name="download"),
+]
