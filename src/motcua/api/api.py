@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from motcua.backoffice.api import router as backoffice_router
+from motcua.backoffice.counter_api import router as counter_router
 from motcua.catalog.api import router as catalog_router
 from motcua.core.errors import DomainError
 from motcua.core.problems import problem_response, server_error_problem
@@ -57,6 +58,7 @@ api.add_router("/procedures", forms_router, tags=["dossiers"])
 api.add_router("/dossiers", dossiers_router, tags=["dossiers"])
 api.add_router("/public", public_router, tags=["dossiers"])
 api.add_router("/backoffice", backoffice_router, tags=["backoffice"])
+api.add_router("/backoffice/counter", counter_router, tags=["backoffice"])
 api.add_router("/monitoring", monitoring_router, tags=["monitoring"])
 api.add_router("/open-data", open_data_router, tags=["monitoring"])
 api.add_router("/edocs", edocs_router, tags=["edocs"])

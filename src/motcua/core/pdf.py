@@ -278,10 +278,13 @@ def render_document(
     qr_payload: str | None = None,
     footer: str = "",
     metadata: Mapping[str, str] | None = None,
+    images: Sequence[bytes] = (),
 ) -> bytes:
     """An A4 PDF: issuer (lines separated by newlines, the last one bold) and national motto,
     the title, `rows` as a label/value table, `paragraphs`, a QR code of `qr_payload` with the
     payload written under it, and `footer` on every page with the page number.
+
+    `images` (JPEG or PNG bytes) follow, one per page: a scanned paper's pages.
 
     `metadata` may set title, author, subject, keywords, creator and creation_date (ISO 8601;
     naive means Vietnam time); with a creation_date the output is byte-for-byte reproducible.
@@ -311,4 +314,9 @@ def render_document(
         pdf.paragraph(_clean(text))
     if qr_payload:
         pdf.qr(qr_payload)
+    for image in images:  # scanned pages (JPEG, PNG), one per page, fitted to the margins
+        pdf.add_page()
+        pdf.image(
+            io.BytesIO(image), x=LEFT, y=TOP, w=pdf.epw, h=pdf.eph - 8, keep_aspect_ratio=True
+        )
     return bytes(pdf.output())

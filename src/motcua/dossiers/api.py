@@ -113,6 +113,8 @@ class DossierOut(Schema):
     lookup_secret: str
     next_step: str
     pending_parties: list[str]
+    channel: str = Field(description="online, counter (trực tiếp), post, assisted (hỗ trợ số)")
+    assisted_by_name: str = Field("", description="cán bộ tiếp nhận hoặc người hỗ trợ nộp")
 
 
 class DossierDetailOut(DossierOut):
@@ -141,11 +143,24 @@ def _out(dossier: Dossier, *, detail: bool = False) -> dict[str, Any]:
         "lookup_secret": dossier.lookup_secret,
         "next_step": services.next_step(dossier),
         "pending_parties": [p.label for p in dossier.parties.all() if p.state != p.State.CONFIRMED],
+        "channel": dossier.channel,
+        "assisted_by_name": _assisted_by_name(dossier),
     }
     if detail:
         body["timeline"] = [_event_out(e, dossier) for e in services.timeline(dossier)]
         body["files"] = [file_out(f) for f in dossier.files.all()]
     return body
+
+
+def _assisted_by_name(dossier: Dossier) -> str:
+    """Who received it at a counter or submitted it with the person's consent (both names
+    are shown)."""
+    if not dossier.assisted_by:
+        return ""
+    from .counter import assistance
+
+    found = assistance(dossier)
+    return found["assisted_by_name"] if found else ""
 
 
 def _event_out(event: DossierEvent, dossier: Dossier) -> dict[str, Any]:

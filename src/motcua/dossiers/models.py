@@ -240,3 +240,125 @@ class SubmitKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# ------------------------------------------------ counter intake and assisted submission
+
+
+class Digitization(models.Model):
+    """A paper original digitized (số hóa) by an official: a dossier component a walk-in
+    applicant brought, or a result issued on paper. `certified` says the copy is certified as
+    an electronic copy from the original (chứng thực bản sao điện tử từ bản chính): `copy` is
+    then a PDF signed (PAdES) by `certified_by` that carries the SHA-256 of every page, so a
+    later procedure can reuse it without paper."""
+
+    class Kind(models.TextChoices):
+        COMPONENT = "component", "Thành phần hồ sơ"
+        RESULT = "result", "Kết quả giải quyết"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    owner_id = models.CharField(max_length=20, db_index=True)
+    owner_name = models.CharField(max_length=255, blank=True)
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, null=True, blank=True, related_name="digitizations"
+    )
+    component_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=500)
+    unit = models.CharField(max_length=40, db_index=True, help_text="where it was digitized")
+    digitized_by = models.CharField(max_length=20)
+    digitized_at = models.DateTimeField(db_index=True)
+    pages = models.PositiveSmallIntegerField(default=0)
+    page_hashes = models.JSONField(default=list, blank=True)
+    certified = models.BooleanField(default=False)
+    certified_by = models.CharField(max_length=20, blank=True)
+    certified_at = models.DateTimeField(null=True, blank=True)
+    copy = models.FileField(upload_to="digitized/%Y/%m/", blank=True, max_length=255)
+    copy_sha256 = models.CharField(max_length=64, blank=True)
+    wallet_document = models.CharField(max_length=36, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-digitized_at"]
+        indexes = [models.Index(fields=["unit", "digitized_at"], name="dossier_digitized_unit")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "component_position"],
+                condition=models.Q(kind="component"),
+                name="dossier_digitized_component_once",
+            )
+        ]
+        verbose_name = "bản số hóa"
+        verbose_name_plural = "bản số hóa"
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.owner_id})"
+
+
+class DigitizedPage(models.Model):
+    """One scanned or photographed page of a digitization (trang số hóa), checked by content;
+    a dossier component's page is the dossier file itself."""
+
+    digitization = models.ForeignKey(Digitization, on_delete=models.PROTECT, related_name="items")
+    seq = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    mime = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to="digitized/%Y/%m/", max_length=255)
+    dossier_file = models.ForeignKey(
+        DossierFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["digitization", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["digitization", "seq"], name="digitized_page_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.digitization_id} p{self.seq}"
+
+
+class AssistConsent(models.Model):
+    """A person's consent (sự đồng ý) that an official or a member of a community digital
+    technology team submits one procedure online on their behalf: a one-time code sent to
+    them (only its HMAC is kept) or their signature captured at the counter."""
+
+    class Method(models.TextChoices):
+        CODE = "code", "Mã xác nhận một lần"
+        SIGNATURE = "signature", "Chữ ký tại quầy"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Chờ xác nhận"
+        GIVEN = "given", "Đã đồng ý"
+        FAILED = "failed", "Không xác nhận được"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    personal_id = models.CharField(max_length=20, db_index=True)
+    person_name = models.CharField(max_length=255, blank=True)
+    assistant_id = models.CharField(max_length=20, db_index=True)
+    assistant_name = models.CharField(max_length=255, blank=True)
+    assistant_unit = models.CharField(max_length=40)
+    assistant_role = models.CharField(max_length=40)
+    procedure_code = models.CharField(max_length=20)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    code_hash = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    given_at = models.DateTimeField(null=True, blank=True)
+    signature = models.FileField(upload_to="consents/%Y/%m/", blank=True, max_length=255)
+    signature_sha256 = models.CharField(max_length=64, blank=True)
+    dossier = models.OneToOneField(
+        Dossier, on_delete=models.PROTECT, null=True, blank=True, related_name="assist_consent"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "đồng ý hỗ trợ nộp hồ sơ"
+        verbose_name_plural = "đồng ý hỗ trợ nộp hồ sơ"
+
+    def __str__(self) -> str:
+        return f"{self.personal_id} → {self.assistant_id}: {self.state}"

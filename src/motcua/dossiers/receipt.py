@@ -38,6 +38,10 @@ def render(dossier: Dossier) -> bytes:
         ("Ngày hẹn trả kết quả", appointment.strftime("%d/%m/%Y") if appointment else ""),
         ("Phí, lệ phí", _vnd(dossier.fee_amount) if dossier.fee_amount else "Không thu"),
     ]
+    if dossier.assisted_by:  # at a counter, or submitted with assistance: both names
+        from .counter import assistance_rows
+
+        rows[4:4] = assistance_rows(dossier)
     for file in files:
         rows.append(
             ("Tệp đính kèm", f"{file.name} ({file.size:,} byte, SHA-256 {file.sha256[:16]}…)")

@@ -142,6 +142,9 @@ class Official(models.Model):
         CLERK = "clerk", "Văn thư"
         MONITOR = "monitor", "Giám sát"
         ADMIN = "admin", "Quản trị"
+        # A member of a community digital technology team (tổ công nghệ số cộng đồng): helps
+        # people submit online (assisted submission), processes nothing.
+        DIGITAL_TEAM = "digital_team", "Tổ công nghệ số cộng đồng"
 
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL,

@@ -45,3 +45,16 @@ def _checksum(raw_token: str) -> str:
     import hashlib
 
     return hashlib.sha256(raw_token.encode("utf-8")).hexdigest()
+
+
+def account_name(username: str) -> str | None:
+    """The full name on the active account `username` (personal ID or enterprise code), or
+    None when there is no such account: e.g. whether a walk-in person can be reached online."""
+    from .models import Account
+
+    found = (
+        Account.objects.filter(username=username, is_active=True)
+        .values_list("full_name", flat=True)
+        .first()
+    )
+    return None if found is None else str(found)

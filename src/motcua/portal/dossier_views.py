@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.catalog import selectors as catalog
 from motcua.core.errors import DomainError, NotFound
-from motcua.dossiers import receipt
+from motcua.dossiers import counter, receipt
 from motcua.dossiers import services as dossiers
 from motcua.dossiers.models import Dossier, Status
 from motcua.eforms import services as eforms
@@ -167,6 +167,7 @@ def _page_context(dossier: Dossier, errors: dict[str, str]) -> dict[str, Any]:
         "awaiting_payment": dossier.payment_status == Dossier.Payment.AWAITING,
         "can_withdraw": Status.WITHDRAWN in dossiers.TRANSITIONS[Status(dossier.status)],
         "can_rate": dossier.status == Status.RETURNED and not hasattr(dossier, "rating"),
+        "assistance": counter.assistance(dossier),
     }
     if dossier.status == Status.DRAFT or context["supplement"]:
         version = catalog.get_published(dossier.procedure_code)

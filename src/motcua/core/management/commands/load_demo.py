@@ -29,6 +29,9 @@ class Command(BaseCommand):
         from motcua.dossiers import services as dossiers
 
         dossiers.setup_exchange_access(actor="system:load_demo")
+        from motcua.dossiers import counter
+
+        counter.setup_exchange_access(actor="system:load_demo")  # the counter's card check
 
     def _demo_subjects(self) -> None:
         """Citizens, a business and an official who log in with ID + password + TOTP."""
