@@ -40,10 +40,12 @@ run: $(VENV)/.synced messages
 	@echo
 	@echo "  Tài khoản demo / demo accounts:  $(MANAGE) demo_accounts"
 	@echo
-	@# The outbox worker and the workflow timers run beside the server and stop with it.
+	@# The outbox worker, the workflow timers and the monitoring counters run beside the server
+	@# and stop with it.
 	@trap 'kill 0' EXIT; \
 	$(MANAGE) notify_worker --interval 5 & \
 	$(MANAGE) workflow_tick --loop 300 & \
+	$(MANAGE) monitoring_update --loop 60 & \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # The whole suite on SQLite, then on PostgreSQL where a server can be found or started.

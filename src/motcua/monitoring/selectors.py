@@ -1,0 +1,380 @@
+"""Read queries of the monitoring centre: periods, unit reports, rankings, trends, late
+tasks and the open data. Months, quarters and years are read from the month counters (a few
+thousand rows nationally per month); a single day from the day counters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from motcua.core.errors import InvalidInput, NotFound
+from motcua.units import selectors as units
+
+from . import indexes
+from .access import NATIONAL
+from .indexes import GREEN, RED, Report, compute
+from .models import COUNTERS, CentreReadiness, DayStat, MonthStat, PlanTask
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(\d{2})(?:-(\d{2}))?))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A year (`2025`), quarter (`2025-Q3`), month (`2025-07`) or day (`2025-07-14`)."""
+
+    code: str
+    first: dt.date
+    last: dt.date
+    kind: str
+
+    @property
+    def label(self) -> str:
+        if self.kind == "year":
+            return f"Năm {self.first.year}"
+        if self.kind == "quarter":
+            return f"Quý {(self.first.month - 1) // 3 + 1}/{self.first.year}"
+        if self.kind == "month":
+            return f"Tháng {self.first:%m/%Y}"
+        return f"Ngày {self.first:%d/%m/%Y}"
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def period(code: str | None) -> Period:
+    """The period a query names; the current year when none."""
+    code = (code or "").strip() or str(timezone.localdate().year)
+    found = _PERIOD.match(code)
+    try:
+        if not found:
+            raise ValueError(code)
+        year = int(found.group(1))
+        if found.group(2):
+            quarter = int(found.group(2))
+            first = dt.date(year, 3 * quarter - 2, 1)
+            return Period(code, first, _month_end(year, 3 * quarter), "quarter")
+        if found.group(4):
+            day = dt.date(year, int(found.group(3)), int(found.group(4)))
+            return Period(code, day, day, "day")
+        if found.group(3):
+            month = int(found.group(3))
+            return Period(code, dt.date(year, month, 1), _month_end(year, month), "month")
+        return Period(code, dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
+    except ValueError:
+        raise InvalidInput(
+            "Kỳ không hợp lệ: dùng YYYY, YYYY-Qn, YYYY-MM hoặc YYYY-MM-DD.", param="period"
+        ) from None
+
+
+def _rows(p: Period) -> QuerySet[Any]:
+    if p.kind == "day":
+        return DayStat.objects.filter(day=p.first)
+    return MonthStat.objects.filter(month__gte=p.first, month__lte=p.last)
+
+
+def _sums() -> dict[str, Sum]:
+    return {name: Sum(name) for name in COUNTERS}
+
+
+def _unit_filter(code: str) -> Q:
+    if code == NATIONAL:
+        return Q()
+    if len(code) == 2:
+        return Q(province=code)
+    return Q(commune=code)
+
+
+def unit_name(code: str) -> str:
+    if code == NATIONAL:
+        return "Toàn quốc"
+    if len(code) == 2:
+        return units.get_province(code).name
+    return units.get_commune(code).name
+
+
+def check_unit(code: str) -> str:
+    """`VN`, a province or a commune code that exists; NotFound otherwise."""
+    if code == NATIONAL:
+        return code
+    if len(code) == 2:
+        return units.get_province(code).code
+    if len(code) == 5 and code.isdigit():
+        return units.get_commune(code).code
+    raise NotFound(f"Không có đơn vị mã {code[:10]}.")
+
+
+def unit_report(code: str, p: Period) -> Report:
+    """Indexes, colour and reasons of the nation (`VN`), a province or a commune."""
+    totals = _rows(p).filter(_unit_filter(code)).aggregate(**_sums())
+    return compute(totals)
+
+
+@dataclass
+class Ranked:
+    code: str
+    name: str
+    report: Report
+    green_share: float | None = None
+    communes: int = 0
+    green: int = 0
+
+
+def commune_reports(p: Period, province: str | None = None) -> list[tuple[str, str, Report]]:
+    """(province, commune, report) of every commune with figures in the period: one
+    aggregate query, judged with the thresholds read once."""
+    thresholds = indexes.conf("THRESHOLDS")
+    return [
+        (row["province"], row["commune"], compute(row, thresholds))
+        for row in _commune_totals(p, province)
+    ]
+
+
+def province_ranking(
+    p: Period, communes: list[tuple[str, str, Report]] | None = None
+) -> list[Ranked]:
+    """Every province with its report and the share of its communes that are GREEN, best
+    score first (provinces without data last). `communes`: `commune_reports(p)` when the
+    caller has it already."""
+    thresholds = indexes.conf("THRESHOLDS")
+    totals = {
+        row["province"]: row
+        for row in _rows(p).values("province").annotate(**_sums()).order_by("province")
+    }
+    greens: dict[str, int] = {}
+    for province, _commune, report in commune_reports(p) if communes is None else communes:
+        if report.colour == GREEN:
+            greens[province] = greens.get(province, 0) + 1
+    counts: dict[str, int] = {}
+    for commune in _all_communes():
+        counts[commune.province_id] = counts.get(commune.province_id, 0) + 1
+    ranked = []
+    for province in _provinces():
+        n = int(counts.get(province.code, 0))
+        green = greens.get(province.code, 0)
+        ranked.append(
+            Ranked(
+                province.code,
+                province.name,
+                compute(totals.get(province.code, {}), thresholds),
+                round(100.0 * green / n, 1) if n else None,
+                n,
+                green,
+            )
+        )
+    return sorted(ranked, key=_rank_key)
+
+
+def _rank_key(item: Ranked) -> tuple[int, float, str]:
+    score = item.report.score
+    return (score is None, -(score or 0.0), item.code)
+
+
+def _commune_totals(p: Period, province: str | None) -> list[dict[str, Any]]:
+    rows = _rows(p).exclude(commune="")
+    if province:
+        rows = rows.filter(province=province)
+    return list(rows.values("province", "commune").annotate(**_sums()).order_by())
+
+
+def commune_ranking(
+    province: str, p: Period, communes: list[tuple[str, str, Report]] | None = None
+) -> list[Ranked]:
+    """Every commune of the province with its report, best score first."""
+    found = commune_reports(p, province) if communes is None else communes
+    reports = {commune: report for _p, commune, report in found}
+    thresholds = indexes.conf("THRESHOLDS")
+    ranked = [
+        Ranked(c.code, c.name, reports.get(c.code) or compute({}, thresholds))
+        for c in _all_communes()
+        if c.province_id == province
+    ]
+    return sorted(ranked, key=_rank_key)
+
+
+def red_communes(
+    p: Period,
+    province: str | None = None,
+    limit: int = 50,
+    communes: list[tuple[str, str, Report]] | None = None,
+) -> list[Ranked]:
+    """Communes that are RED, with the indexes that made them so (worst first)."""
+    found = [
+        Ranked(commune, "", report)
+        for _p, commune, report in (commune_reports(p, province) if communes is None else communes)
+        if report.colour == RED
+    ]
+    found.sort(key=lambda r: (r.report.score or 0.0, r.code))
+    found = found[:limit]
+    names = _commune_names()
+    for item in found:
+        item.name = names.get(item.code, item.code)
+    return found
+
+
+def trend(code: str, *, months: int = 24, until: dt.date | None = None) -> list[tuple[str, Report]]:
+    """Month by month up to `until`'s month: (YYYY-MM, report)."""
+    until = (until or timezone.localdate()).replace(day=1)
+    start = until
+    for _ in range(months - 1):
+        start = (start - dt.timedelta(days=1)).replace(day=1)
+    rows = (
+        MonthStat.objects.filter(_unit_filter(code), month__gte=start, month__lte=until)
+        .values("month")
+        .annotate(**_sums())
+        .order_by("month")
+    )
+    by_month: dict[dt.date, dict[str, Any]] = {row["month"]: dict(row) for row in rows}
+    out, month = [], start
+    while month <= until:
+        out.append((f"{month:%Y-%m}", compute(by_month.get(month, {}))))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def late_tasks(*, unit: str | None = None, limit: int = 200) -> list[PlanTask]:
+    """Tasks past their deadline without a verified output (any reported status)."""
+    rows = PlanTask.objects.filter(output_verified=False, deadline__lt=timezone.localdate())
+    found = list(rows.order_by("deadline", "code")[: limit * 4 if unit else limit])
+    if unit and unit != NATIONAL:
+        found = [t for t in found if _assigned(t, unit)][:limit]
+    return found
+
+
+def tasks(*, late: bool | None = None, unit: str | None = None) -> list[PlanTask]:
+    if late:
+        return late_tasks(unit=unit, limit=1000)
+    found = list(PlanTask.objects.order_by("deadline", "code").prefetch_related("evidence"))
+    if unit and unit != NATIONAL:
+        found = [t for t in found if _assigned(t, unit)]
+    if late is False:
+        today = timezone.localdate()
+        found = [t for t in found if not (t.deadline < today and not t.output_verified)]
+    return found
+
+
+def _assigned(task: PlanTask, unit: str) -> bool:
+    assigned = set(task.assigned_units)
+    return NATIONAL in assigned or unit in assigned or (unit[:2] in assigned and len(unit) == 5)
+
+
+def readiness_summary(province: str) -> dict[str, int]:
+    rows = CentreReadiness.objects.filter(province=province)
+    return {
+        "communes": units.communes_of(province).count(),
+        "reported": rows.exclude(updated_at=None).count(),
+        "verified": rows.filter(verified=True).count(),
+        "complete": sum(1 for r in rows if r.ready_count == 6 and r.verified),
+    }
+
+
+# ------------------------------------------------------------------------- open data
+
+OPEN_COUNTS = (
+    "submitted",
+    "online",
+    "fully_online",
+    "received",
+    "refused",
+    "finished",
+    "finished_late",
+    "returned",
+    "returned_online",
+    "ratings",
+)
+# Each index and the counter it is a share of: suppressed when that is below the threshold.
+OPEN_INDEX_BASE = {
+    "publicity": "answered",
+    "progress": "finished",
+    "online": "submitted",
+    "satisfaction": "ratings",
+    "digitization": "finished",
+}
+OPEN_FIELDS = (
+    "period",
+    "level",
+    "code",
+    "name",
+    "province",
+    *OPEN_COUNTS,
+    *(f"{key}_index" for key in OPEN_INDEX_BASE),
+    "score",
+    "colour",
+)
+
+
+def open_data(level: str, p: Period) -> list[dict[str, Any]]:
+    """The public figures, one row per province or commune: counts and indexes only (no
+    personal data); a count below SUPPRESS_BELOW, an index computed on fewer dossiers than
+    that, and the score and colour of a unit with fewer submissions, are left empty."""
+    if level not in ("province", "commune"):
+        raise InvalidInput("level phải là province hoặc commune.", param="level")
+    floor = int(indexes.conf("SUPPRESS_BELOW"))
+    if level == "province":
+        totals = {r["province"]: r for r in _rows(p).values("province").annotate(**_sums())}
+        places = [(x.code, x.name, x.code) for x in _provinces()]
+    else:
+        totals = {r["commune"]: r for r in _commune_totals(p, None)}
+        places = [(c.code, c.name, c.province_id) for c in _all_communes()]
+    out = []
+    thresholds = indexes.conf("THRESHOLDS")
+    for code, name, province in places:
+        report = compute(totals.get(code, {}), thresholds)
+        c = report.counters
+        row: dict[str, Any] = {
+            "period": p.code,
+            "level": level,
+            "code": code,
+            "name": name,
+            "province": province,
+        }
+        for key in OPEN_COUNTS:
+            row[key] = c[key] if c[key] == 0 or c[key] >= floor else None
+        for key, base in OPEN_INDEX_BASE.items():
+            row[f"{key}_index"] = report.indexes[key] if c[base] >= floor else None
+        enough = c["submitted"] >= floor
+        row["score"] = report.score if enough else None
+        row["colour"] = report.colour if enough else None
+        out.append(row)
+    return out
+
+
+# Units change about once a decade: the pages keep the lists for a few minutes.
+_UNITS_TTL_S = 300.0
+_units_cache: dict[str, Any] = {}
+
+
+def _cached(key: str, load: Any) -> Any:
+    now = time.monotonic()
+    found = _units_cache.get(key)
+    if found is None or now - found[0] > _UNITS_TTL_S or not found[1]:
+        found = (now, load())
+        _units_cache[key] = found
+    return found[1]
+
+
+def _provinces() -> list[Any]:
+    return _cached("provinces", lambda: list(units.provinces()))
+
+
+def _all_communes() -> list[Any]:
+    """The 3,321 communes, through the units selectors (one query per province)."""
+    return _cached(
+        "communes",
+        lambda: [c for p in _provinces() for c in units.communes_of(p.code)],
+    )
+
+
+def _commune_names() -> dict[str, str]:
+    return _cached("names", lambda: {c.code: c.name for c in _all_communes()})
+
+
+def forget_units() -> None:
+    _units_cache.clear()
