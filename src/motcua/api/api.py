@@ -17,6 +17,7 @@ from motcua.core.errors import DomainError
 from motcua.core.problems import problem_response, server_error_problem
 from motcua.dossiers.api import forms_router, public_router
 from motcua.dossiers.api import router as dossiers_router
+from motcua.dossiers.bundle_api import router as bundles_router
 from motcua.edocs.api import router as edocs_router
 from motcua.exchange.api import router as exchange_router
 from motcua.identity.api import router as identity_router
@@ -57,6 +58,7 @@ api.add_router("/inbox", inbox_router, tags=["wallet"])
 api.add_router("/procedures", forms_router, tags=["dossiers"])
 api.add_router("/dossiers", dossiers_router, tags=["dossiers"])
 api.add_router("/public", public_router, tags=["dossiers"])
+api.add_router("/bundles", bundles_router, tags=["dossiers"])
 api.add_router("/backoffice", backoffice_router, tags=["backoffice"])
 api.add_router("/backoffice/counter", counter_router, tags=["backoffice"])
 api.add_router("/monitoring", monitoring_router, tags=["monitoring"])

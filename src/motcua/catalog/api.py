@@ -46,6 +46,20 @@ class ProcedureSummary(Schema):
     processing_days: int
     total_fee: int = Field(description="VND, the fees every applicant pays")
     version: int
+    kind: Literal["single", "integrated"] = Field(
+        "single", description="integrated: a dịch vụ công liên thông bundling `members`"
+    )
+    members: list[str] = Field(
+        default_factory=list, description="member procedure codes of an integrated service"
+    )
+
+
+class MemberOut(Schema):
+    key: str
+    code: str
+    name: str
+    depends_on: list[str] = Field(description="keys of the members whose results it needs")
+    fee: int | None = Field(None, description="VND inside the bundle, when it differs")
 
 
 class ProcedureOut(ProcedureSummary):
@@ -55,6 +69,7 @@ class ProcedureOut(ProcedureSummary):
     description: str
     components: list[ComponentOut]
     published_at: str
+    member_details: list[MemberOut] = Field(default_factory=list)
 
 
 class ProcedurePage(Schema):
@@ -66,6 +81,9 @@ class ProcedureQuery(Schema):
     q: str = Field("", max_length=200, description="từ khóa, không cần dấu")
     sector: str | None = Field(None, max_length=60)
     level: Literal["central", "province", "commune"] | None = None
+    kind: Literal["single", "integrated"] | None = Field(
+        None, description="single procedures, integrated services, or both when absent"
+    )
     limit: int = Field(20, ge=1, le=selectors.MAX_LIMIT)
     offset: int = Field(0, ge=0)
 
@@ -81,12 +99,16 @@ def _summary(v: ProcedureVersion) -> ProcedureSummary:
         processing_days=v.processing_days,
         total_fee=v.total_fee,
         version=v.version,
+        kind=v.kind,  # type: ignore[arg-type]
+        members=v.member_codes,
     )
 
 
 @router.get("", response={200: ProcedurePage, **ERRORS})
 def search_procedures(request: HttpRequest, params: Query[ProcedureQuery]) -> ProcedurePage:
-    page = selectors.search(params.q, params.sector, params.level, params.limit, params.offset)
+    page = selectors.search(
+        params.q, params.sector, params.level, params.limit, params.offset, kind=params.kind
+    )
     return ProcedurePage(total=page.total, items=[_summary(v) for v in page.items])
 
 
@@ -110,4 +132,10 @@ def get_procedure(request: HttpRequest, code: str) -> ProcedureOut:
             for c in v.components.all()
         ],
         published_at=v.published_at.isoformat(),
+        member_details=[
+            MemberOut(
+                key=m.key, code=m.procedure_code, name=m.name, depends_on=m.depends_on, fee=m.fee
+            )
+            for m in selectors.members_of(v)
+        ],
     )

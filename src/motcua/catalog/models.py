@@ -50,8 +50,13 @@ class ProcedureVersion(models.Model):
         PUBLISHED = "published", "Đang áp dụng"
         SUPERSEDED = "superseded", "Đã thay thế"
 
+    class Kind(models.TextChoices):
+        SINGLE = "single", "Thủ tục hành chính"
+        INTEGRATED = "integrated", "Dịch vụ công liên thông"
+
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SINGLE, db_index=True)
     status = models.CharField(max_length=12, choices=Status.choices, db_index=True)
     name = models.CharField(max_length=500)
     name_en = models.CharField(max_length=500, blank=True)
@@ -100,6 +105,17 @@ class ProcedureVersion(models.Model):
         return [level for level, on in flags if on]
 
     @property
+    def is_integrated(self) -> bool:
+        return self.kind == self.Kind.INTEGRATED
+
+    @property
+    def member_codes(self) -> list[str]:
+        """The member procedures of an integrated service, in order ([] for a single one)."""
+        if not self.is_integrated:
+            return []
+        return [m.procedure_code for m in self.members.all()]
+
+    @property
     def total_fee(self) -> int:
         """What every applicant pays: the fees that are not optional."""
         return sum(int(fee.get("amount", 0)) for fee in self.fees if not fee.get("optional"))
@@ -132,3 +148,37 @@ class Component(models.Model):
     @property
     def replaced_by_name(self) -> str:
         return NATIONAL_DATABASES.get(self.replaced_by, "")
+
+
+class IntegratedMember(models.Model):
+    """A member procedure of an integrated service version (thủ tục thành phần của dịch vụ
+    công liên thông): which results it waits for, how the one bundle form fills its own form,
+    which bundle components stand in for its own, and what its signed result writes into a
+    national database. Part of the version: never edited after publication."""
+
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="members")
+    position = models.PositiveSmallIntegerField()
+    key = models.CharField(max_length=40)
+    procedure_code = models.CharField(max_length=20)
+    name = models.CharField(max_length=500, help_text="member's name when this was published")
+    depends_on = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    components = models.JSONField(default=dict, blank=True)
+    fee = models.PositiveIntegerField(null=True, blank=True, help_text="VND in the bundle")
+    effect = models.CharField(max_length=40, blank=True)
+    subject = models.CharField(max_length=120, blank=True)
+    copy_to_subject = models.BooleanField(default=False)
+    authority = models.CharField(max_length=200, blank=True, help_text="who decides it")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="uniq_member_position"),
+            models.UniqueConstraint(fields=["version", "key"], name="uniq_member_key"),
+        ]
+        verbose_name = "thủ tục thành phần"
+        verbose_name_plural = "thủ tục thành phần"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.procedure_code}"

@@ -6,13 +6,21 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from motcua.registries.modules import NATIONAL_DATABASES
 
 CODE_RE = re.compile(r"^\d\.\d{6}$")
 SECTOR_CODE_RE = re.compile(r"^[a-z0-9-]{2,60}$")
 Level = Literal["central", "province", "commune"]
+MEMBER_KEY_RE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+# What a member's signed result writes into a national database (registries.services).
+MEMBER_EFFECTS = (
+    "register_birth",
+    "register_permanent_residence",
+    "register_death",
+    "remove_permanent_residence",
+)
 
 
 class Strict(BaseModel):
@@ -47,6 +55,43 @@ class ComponentIn(Strict):
         return value or None
 
 
+class MemberIn(Strict):
+    """A member procedure of an integrated service (thủ tục thành phần của dịch vụ liên thông).
+
+    `mapping`: member form path (``request.full_name``, ``members[0].personal_id``) → source:
+    a path of the one bundle form, ``=literal``, or ``@<member>.<fact path>`` (what a member
+    it depends on left: ``@khai-sinh.person.personal_id``). `components`: member component
+    position → the bundle's component position that stands in for it (file or registry
+    record). `subject`: the source of the personal ID the member is about (its result is
+    copied to that person's e-wallet when `copy_to_subject`)."""
+
+    key: str = Field(pattern=MEMBER_KEY_RE.pattern)
+    procedure: str
+    depends_on: list[str] = Field(default_factory=list)
+    mapping: dict[str, str] = Field(default_factory=dict)
+    components: dict[str, int] = Field(default_factory=dict)
+    fee: int | None = Field(default=None, ge=0, le=1_000_000_000, description="VND in the bundle")
+    effect: str | None = None
+    subject: str = ""
+    copy_to_subject: bool = False
+    authority: str = Field(default="", max_length=200, description="who decides it")
+    note: str = Field(default="", max_length=1000)
+
+    @field_validator("procedure")
+    @classmethod
+    def member_code(cls, value: str) -> str:
+        if not CODE_RE.match(value):
+            raise ValueError("mã thủ tục thành phần phải có dạng 1.001193")
+        return value
+
+    @field_validator("effect")
+    @classmethod
+    def known_effect(cls, value: str | None) -> str | None:
+        if value and value not in MEMBER_EFFECTS:
+            raise ValueError(f"effect '{value}' không hỗ trợ (known: {', '.join(MEMBER_EFFECTS)})")
+        return value or None
+
+
 class ProcedureIn(Strict):
     code: str
     name: str = Field(min_length=3, max_length=500)
@@ -62,6 +107,8 @@ class ProcedureIn(Strict):
     description: str = Field(default="", max_length=5000)
     components: list[ComponentIn] = Field(min_length=1)
     code_verified: bool | None = Field(default=None, exclude=True)
+    kind: Literal["single", "integrated"] = "single"
+    members: list[MemberIn] = Field(default_factory=list)
 
     @field_validator("code")
     @classmethod
@@ -74,3 +121,35 @@ class ProcedureIn(Strict):
     @classmethod
     def distinct_levels(cls, value: list[str]) -> list[str]:
         return sorted(set(value), key=["central", "province", "commune"].index)
+
+    @model_validator(mode="after")
+    def integrated_members(self) -> ProcedureIn:
+        """An integrated service has two or more distinct members whose dependencies name
+        earlier members (so there is no cycle); a single procedure has none."""
+        if self.kind == "single":
+            if self.members:
+                raise ValueError("members: chỉ dịch vụ liên thông (kind=integrated) có thành phần")
+            return self
+        if len(self.members) < 2:
+            raise ValueError("members: dịch vụ liên thông cần ít nhất hai thủ tục thành phần")
+        seen: set[str] = set()
+        codes: set[str] = set()
+        for member in self.members:
+            if member.key in seen or member.procedure in codes:
+                raise ValueError(f"members: thành phần '{member.key}' bị trùng")
+            if member.procedure == self.code:
+                raise ValueError("members: dịch vụ liên thông không chứa chính nó")
+            for dependency in member.depends_on:
+                if dependency not in seen:
+                    raise ValueError(
+                        f"members: '{member.key}' phụ thuộc '{dependency}', phải là thành phần "
+                        "đứng trước"
+                    )
+            for source in member.mapping.values():
+                if source.startswith("@") and source[1:].split(".", 1)[0] not in member.depends_on:
+                    raise ValueError(
+                        f"members: '{member.key}' dùng {source} mà không phụ thuộc thành phần đó"
+                    )
+            seen.add(member.key)
+            codes.add(member.procedure)
+        return self

@@ -10,10 +10,11 @@ from django.db.models.functions import Length
 from motcua.core.errors import InvalidInput, NotFound
 from motcua.core.text import fold
 
-from .models import Component, Procedure, ProcedureVersion, Sector
+from .models import Component, IntegratedMember, Procedure, ProcedureVersion, Sector
 from .schema import CODE_RE, SECTOR_CODE_RE
 
 LEVELS = ("central", "province", "commune")
+KINDS = ("single", "integrated")
 MAX_LIMIT = 100
 
 
@@ -109,9 +110,11 @@ def search(
     level: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    kind: str | None = None,
 ) -> SearchPage:
     """Published procedures matching every word of `q` (case and diacritics ignored), in
-    `sector` and at `level`; the best match first, then by code."""
+    `sector` and at `level`, of `kind` (single, integrated or both); the best match first,
+    then by code. Integrated services come with their members."""
     if level and level not in LEVELS:
         raise InvalidInput(
             f"Cấp thực hiện '{level}' không hợp lệ; chọn một trong: {', '.join(LEVELS)}.",
@@ -123,7 +126,13 @@ def search(
         raise InvalidInput("offset không được âm.", param="offset")
     if len(q) > 200:
         raise InvalidInput("Từ khóa tìm kiếm quá dài (tối đa 200 ký tự).", param="q")
-    qs = _published_rows()
+    if kind and kind not in KINDS:
+        raise InvalidInput(
+            f"Loại '{kind}' không hợp lệ; chọn một trong: {', '.join(KINDS)}.", param="kind"
+        )
+    qs = _published_rows().prefetch_related("members")
+    if kind:
+        qs = qs.filter(kind=kind)
     if sector:
         qs = qs.filter(sector=get_sector(sector))
     if level:
@@ -160,4 +169,18 @@ def _rank(raw: str, phrase: str, words: list[str]) -> Case:
         When(all_words_in_name, then=Value(4)),
         default=Value(5),
         output_field=IntegerField(),
+    )
+
+
+def members_of(version: ProcedureVersion) -> list[IntegratedMember]:
+    """The member procedures of an integrated service version, in order."""
+    return list(IntegratedMember.objects.filter(version=version).order_by("position"))
+
+
+def integrated_containing(code: str) -> list[ProcedureVersion]:
+    """The published integrated services that bundle procedure `code`."""
+    return list(
+        published()
+        .filter(kind=ProcedureVersion.Kind.INTEGRATED, members__procedure_code=code)
+        .order_by("procedure__code")
     )

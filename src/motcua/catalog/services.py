@@ -16,8 +16,8 @@ from motcua.core.errors import InvalidInput, NotFound
 from motcua.core.text import fold
 
 from . import importing
-from .models import Component, Procedure, ProcedureVersion, Sector
-from .schema import ComponentIn, FeeIn, ProcedureIn, SectorIn
+from .models import Component, IntegratedMember, Procedure, ProcedureVersion, Sector
+from .schema import ComponentIn, FeeIn, MemberIn, ProcedureIn, SectorIn
 
 
 class CatalogImportError(InvalidInput):
@@ -51,6 +51,7 @@ def import_file(content: str, filename: str, actor: str = "system:import") -> Im
         seen[record.code] = line
         if record.sector not in known_sectors:
             errors.append((line, f"sector: lĩnh vực '{record.sector}' không tồn tại"))
+    errors += _member_errors(parsed.procedures)
     if errors:
         raise CatalogImportError(sorted(errors))
     if not parsed.procedures and not parsed.sectors:
@@ -60,7 +61,8 @@ def import_file(content: str, filename: str, actor: str = "system:import") -> Im
         for sector in parsed.sectors:
             upsert_sector(sector)
             report.sectors += 1
-        for _, record in parsed.procedures:
+        # Members are published before the integrated services that bundle them.
+        for _, record in sorted(parsed.procedures, key=lambda item: item[1].kind == "integrated"):
             outcome = publish(record, actor=actor)
             getattr(report, outcome).append(record.code)
         audit.record(
@@ -75,6 +77,26 @@ def import_file(content: str, filename: str, actor: str = "system:import") -> Im
             },
         )
     return report
+
+
+def _member_errors(records: list[tuple[int, ProcedureIn]]) -> list[tuple[int, str]]:
+    """Members of integrated services must be single procedures, in the file or published."""
+    in_file = {record.code: record.kind for _, record in records}
+    wanted = {m.procedure for _, r in records for m in r.members} - set(in_file)
+    published_kinds = dict(
+        ProcedureVersion.objects.filter(
+            status=ProcedureVersion.Status.PUBLISHED, procedure__code__in=wanted
+        ).values_list("procedure__code", "kind")
+    )
+    errors = []
+    for line, record in records:
+        for member in record.members:
+            kind = in_file.get(member.procedure) or published_kinds.get(member.procedure)
+            if kind is None:
+                errors.append((line, f"members: thủ tục {member.procedure} không tồn tại"))
+            elif kind != ProcedureVersion.Kind.SINGLE:
+                errors.append((line, f"members: {member.procedure} là dịch vụ liên thông"))
+    return errors
 
 
 def upsert_sector(sector: SectorIn) -> Sector:
@@ -93,6 +115,9 @@ def content_hash(record: ProcedureIn) -> str:
     body = record.model_dump(mode="json")
     if body.get("min_assurance_level") == 1:  # the default: keeps older versions' hashes
         body.pop("min_assurance_level")
+    if body.get("kind") == "single":  # likewise for procedures that bundle nothing
+        body.pop("kind")
+        body.pop("members", None)
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -112,9 +137,12 @@ def publish(record: ProcedureIn, actor: str) -> str:
     if current is not None:
         current.status = ProcedureVersion.Status.SUPERSEDED
         current.save(update_fields=["status"])
+    member_names = _member_names(record)
+    search_extra = " ".join(member_names.values())
     version = ProcedureVersion.objects.create(
         procedure=procedure,
         version=(current.version + 1) if current else 1,
+        kind=record.kind,
         status=ProcedureVersion.Status.PUBLISHED,
         name=record.name,
         name_en=record.name_en,
@@ -131,7 +159,9 @@ def publish(record: ProcedureIn, actor: str) -> str:
         description=record.description,
         content_hash=digest,
         name_folded=fold_name(record.name),
-        search_text=fold(f"{record.name} {record.code} {sector.name} {record.name_en}"),
+        search_text=fold(
+            f"{record.name} {record.code} {sector.name} {record.name_en} {search_extra}".strip()
+        ),
         published_at=timezone.now(),
     )
     Component.objects.bulk_create(
@@ -145,6 +175,25 @@ def publish(record: ProcedureIn, actor: str) -> str:
         )
         for position, c in enumerate(record.components, start=1)
     )
+    IntegratedMember.objects.bulk_create(
+        IntegratedMember(
+            version=version,
+            position=position,
+            key=m.key,
+            procedure_code=m.procedure,
+            name=member_names.get(m.procedure, ""),
+            depends_on=list(m.depends_on),
+            mapping=dict(m.mapping),
+            components={str(k): int(v) for k, v in m.components.items()},
+            fee=m.fee,
+            effect=m.effect or "",
+            subject=m.subject,
+            copy_to_subject=m.copy_to_subject,
+            authority=m.authority,
+            note=m.note,
+        )
+        for position, m in enumerate(record.members, start=1)
+    )
     procedure.current = version
     procedure.save(update_fields=["current"])
     audit.record(
@@ -155,6 +204,22 @@ def publish(record: ProcedureIn, actor: str) -> str:
         data={"version": version.version, "content_hash": digest},
     )
     return "created" if created or current is None else "revised"
+
+
+def _member_names(record: ProcedureIn) -> dict[str, str]:
+    """The current names of an integrated service's members (they are published first)."""
+    if not record.members:
+        return {}
+    codes = [m.procedure for m in record.members]
+    names = dict(
+        ProcedureVersion.objects.filter(
+            status=ProcedureVersion.Status.PUBLISHED, procedure__code__in=codes
+        ).values_list("procedure__code", "name")
+    )
+    missing = [code for code in codes if code not in names]
+    if missing:
+        raise InvalidInput(f"Thủ tục thành phần chưa được công bố: {', '.join(missing)}.")
+    return names
 
 
 def record_of(version: ProcedureVersion) -> ProcedureIn:
@@ -177,6 +242,23 @@ def record_of(version: ProcedureVersion) -> ProcedureIn:
                 name=c.name, required=c.required, copies=c.copies, replaced_by=c.replaced_by or None
             )
             for c in version.components.all()
+        ],
+        kind=version.kind,  # type: ignore[arg-type]
+        members=[
+            MemberIn(
+                key=m.key,
+                procedure=m.procedure_code,
+                depends_on=list(m.depends_on),
+                mapping=dict(m.mapping),
+                components={str(k): int(v) for k, v in m.components.items()},
+                fee=m.fee,
+                effect=m.effect or None,
+                subject=m.subject,
+                copy_to_subject=m.copy_to_subject,
+                authority=m.authority,
+                note=m.note,
+            )
+            for m in version.members.all()
         ],
     )
 

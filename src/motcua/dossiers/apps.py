@@ -19,3 +19,9 @@ class DossiersConfig(AppConfig):
             )
 
         payments.on_paid(_paid)
+
+        # Integrated services: a submitted bundle opens its members; members' events move it.
+        from . import bundles
+        from .signals import dossier_event
+
+        dossier_event.connect(bundles.on_dossier_event, dispatch_uid="dossiers.bundles")

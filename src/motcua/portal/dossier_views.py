@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.catalog import selectors as catalog
 from motcua.core.errors import DomainError, NotFound
-from motcua.dossiers import counter, receipt
+from motcua.dossiers import bundles, counter, receipt
 from motcua.dossiers import services as dossiers
 from motcua.dossiers.models import Dossier, Status
 from motcua.eforms import services as eforms
@@ -119,6 +119,8 @@ def _units_matching(version: Any, query: str) -> list[Any]:
 @require_http_methods(["GET", "POST"])
 def dossier_page(request: HttpRequest, reference: str) -> HttpResponse:
     dossier = _dossier(request, reference)
+    if dossier.code and dossier.parent_id is None and bundles.is_integrated(dossier.procedure_code):
+        return redirect("portal:bundle", reference=dossier.code)  # one page for the bundle
     applicant = _applicant(request)
     errors: dict[str, str] = {}
     status = 200

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, auth_views, dossier_views, views
+from . import account_views, auth_views, bundle_views, dossier_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -22,6 +22,12 @@ urlpatterns = [
         name="dossier-receipt",
     ),
     path("tra-cuu-ho-so/", dossier_views.public_lookup, name="public-lookup"),
+    path("lien-thong/ho-so/<str:reference>/", bundle_views.bundle_page, name="bundle"),
+    path(
+        "lien-thong/ho-so/<str:reference>/giay-tiep-nhan.pdf",
+        bundle_views.bundle_receipt,
+        name="bundle-receipt",
+    ),
     path("thuc-hien-thay/", account_views.acting, name="acting"),
     path("uy-quyen/", account_views.mandates, name="mandates"),
     path("uy-quyen/<int:mandate_id>/thu-hoi/", account_views.revoke_mandate, name="revoke-mandate"),

@@ -70,6 +70,7 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
             "to_prepare": [c for c in components if not c.replaced_by],
             "state_has": [c for c in components if c.replaced_by],
             "level_names": [LEVEL_NAMES[level] for level in version.levels],
+            "members": catalog.members_of(version) if version.is_integrated else [],
         },
     )
 

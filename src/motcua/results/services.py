@@ -57,6 +57,7 @@ __all__ = [
     "issue_for_record",
     "public_url",
     "replace_document",
+    "result_of",
     "revoke_certificate",
     "revoke_document",
     "sign_pdf",
@@ -338,6 +339,12 @@ def issue_for_record(
         if existing is None:
             raise
         return existing
+
+
+def result_of(code: str) -> ResultDocument | None:
+    """The valid result of dossier `code`, if it has one (integrated services read their
+    members' results through this)."""
+    return _valid_for(code)
 
 
 def get_document(document_id: Any) -> ResultDocument:

@@ -1,7 +1,8 @@
 """Demo officials for `manage.py load_demo` (through `load_demo_workflow`): in Hà Nội, Thành
 phố Hồ Chí Minh, Cà Mau and Tuyên Quang, a one-stop officer, specialists and leaders at the
 provincial service centre, the Departments of Justice, Finance and Agriculture and
-Environment, and at one ward's service centre, People's Committee and police. Personal IDs
+Environment and the social insurance agency, and at one ward's service centre, People's
+Committee and police. Personal IDs
 are synthetic but valid; passwords are generated once into var/demo-officials.json."""
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ DEMO_POSTS = [
     ("ca", True, "specialist", "Cán bộ đăng ký cư trú Công an phường"),
     ("ca", True, "leader", "Trưởng Công an phường"),
 ]
+# Posts added later, numbered after all of the above so that earlier demo IDs stay the same:
+# the provincial social insurance agency (integrated services: health insurance cards for
+# children, funeral allowances).
+DEMO_EXTRA_POSTS = [
+    ("bhxh", False, "specialist", "Chuyên viên Bảo hiểm xã hội tỉnh"),
+    ("bhxh", False, "leader", "Giám đốc Bảo hiểm xã hội tỉnh"),
+]
 _SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ"]
 _MIDDLE = {"male": ["Văn", "Đức", "Minh", "Quang", "Hữu"], "female": ["Thị", "Ngọc", "Thu"]}
 _GIVEN = {
@@ -65,35 +73,36 @@ class DemoOfficial:
 def demo_officials() -> list[DemoOfficial]:
     """The demo officials, the same on every run."""
     people = []
-    n = 0
-    for province, birth_place, ward in DEMO_PLACES:
-        for kind, at_ward, role, title in DEMO_POSTS:
-            n += 1
-            sex = "female" if n % 2 else "male"
-            year = 1975 + n % 20
-            pid = f"{birth_place}{1 if sex == 'female' else 0}{year % 100:02d}{800000 + n:06d}"
-            name = " ".join(
-                [
-                    _SURNAMES[n % len(_SURNAMES)],
-                    _MIDDLE[sex][n % len(_MIDDLE[sex])],
-                    _GIVEN[sex][(n * 7) % len(_GIVEN[sex])],
-                ]
+    posts = [(place, post) for place in DEMO_PLACES for post in DEMO_POSTS]
+    posts += [(place, post) for place in DEMO_PLACES for post in DEMO_EXTRA_POSTS]
+    for n, ((province, birth_place, ward), (kind, at_ward, role, title)) in enumerate(
+        posts, start=1
+    ):
+        sex = "female" if n % 2 else "male"
+        year = 1975 + n % 20
+        pid = f"{birth_place}{1 if sex == 'female' else 0}{year % 100:02d}{800000 + n:06d}"
+        name = " ".join(
+            [
+                _SURNAMES[n % len(_SURNAMES)],
+                _MIDDLE[sex][n % len(_MIDDLE[sex])],
+                _GIVEN[sex][(n * 7) % len(_GIVEN[sex])],
+            ]
+        )
+        agency = f"{province}.{ward}.{kind}" if at_ward else f"{province}.{kind}"
+        # The ward's chairman also leads its service centre (escalations reach them).
+        extra = (f"{province}.{ward}.tthcc",) if (kind, role) == ("ubnd", "leader") else ()
+        people.append(
+            DemoOfficial(
+                personal_id=pid,
+                full_name=name,
+                birth_date=datetime.date(year, 1 + n % 12, 1 + n % 28),
+                sex=sex,
+                agency_code=agency,
+                role=role,
+                title=title,
+                unit_codes=extra,
             )
-            agency = f"{province}.{ward}.{kind}" if at_ward else f"{province}.{kind}"
-            # The ward's chairman also leads its service centre (escalations reach them).
-            extra = (f"{province}.{ward}.tthcc",) if (kind, role) == ("ubnd", "leader") else ()
-            people.append(
-                DemoOfficial(
-                    personal_id=pid,
-                    full_name=name,
-                    birth_date=datetime.date(year, 1 + n % 12, 1 + n % 28),
-                    sex=sex,
-                    agency_code=agency,
-                    role=role,
-                    title=title,
-                    unit_codes=extra,
-                )
-            )
+        )
     return people
 
 

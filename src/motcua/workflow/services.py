@@ -418,6 +418,13 @@ def _start(dossier: Dossier) -> None:
     _open(dossier, process, process.start, now=timezone.now(), first=True)
 
 
+def start_if_idle(dossier: Dossier) -> None:
+    """Open the first step of a submitted dossier that has none yet. For a member of an
+    integrated service released by its sibling's signed result: that happens while an
+    official acts on the sibling, and the listener leaves every event during `act` to `act`."""
+    _start(dossier)
+
+
 def clock_rule(dossier: Dossier) -> str:
     """`resume` or `restart`: what the dossier's process says about the clock when the
     applicant answers a supplement request (for dossiers' `answer_supplement`)."""

@@ -24,7 +24,7 @@ def _definitions() -> list[dict]:
 
 def test_every_demo_procedure_has_exactly_one_form():
     procedures = json.loads(DEMO_CATALOG.read_text(encoding="utf-8"))["procedures"]
-    assert len(procedures) == 59
+    assert len(procedures) == 63  # 59 procedures and 4 integrated services (issue 10)
     assert sorted(d["procedure"] for d in _definitions()) == sorted(p["code"] for p in procedures)
 
 

@@ -25,7 +25,7 @@ def _demo() -> dict:
 
 
 def test_import_is_idempotent_and_attaches_to_the_current_version(catalog, communes):
-    assert services.import_forms(DEMO_FORMS, actor="test") == 59
+    assert services.import_forms(DEMO_FORMS, actor="test") == 63
     assert services.import_forms(DEMO_FORMS, actor="test") == 0
     row = FormDefinition.objects.get(procedure_code="1.001193")
     assert row.procedure_version == 1 and len(row.content_hash) == 64
@@ -127,7 +127,7 @@ def test_grants_cover_the_procedures_using_each_service(catalog, communes):
     active = Grant.objects.filter(consumer__code="motcua-eforms", revoked_at__isnull=True)
     assert active.filter(service__code="population.person.basic").count() == 1
     basic = active.get(service__code="population.person.basic")
-    assert len(basic.purposes) == 59 and "thu-tuc:3.000333" in basic.purposes
+    assert len(basic.purposes) == 63 and "thu-tuc:3.000333" in basic.purposes
     count = Grant.objects.count()
     services.setup_exchange_access(actor="test")  # nothing changed: nothing written
     assert Grant.objects.count() == count
@@ -135,7 +135,7 @@ def test_grants_cover_the_procedures_using_each_service(catalog, communes):
 
 def test_the_command_imports_and_reports_errors(catalog, communes, tmp_path, capsys):
     call_command("import_forms", str(DEMO_FORMS))
-    assert "59 mới hoặc thay đổi" in capsys.readouterr().out
+    assert "63 mới hoặc thay đổi" in capsys.readouterr().out
     bad = tmp_path / "bad.json"
     data = _demo()
     data["forms"][0]["groups"] = []
