@@ -91,3 +91,28 @@ def portal(live_server: Any, journey_world: World) -> Iterator[str]:
         OIDC_ISSUER=base, OIDC_CLIENT_ID=PORTAL_CLIENT, OIDC_CLIENT_SECRET=CLIENT_SECRET
     ):
         yield base
+
+
+BACKOFFICE_CLIENT = "backoffice-e2e"
+
+
+@pytest.fixture
+def backoffice(
+    portal: str, settings: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The live server with the back office registered as an official client of the provider,
+    the demo processes and a demo signing CA of this test's own."""
+    from motcua.workflow import demo, services
+
+    settings.RESULTS_CA_DIR = tmp_path_factory.mktemp("e2e-ca")
+    settings.RESULTS_SIGNING_PROVIDER = "local"
+    settings.RESULTS_TSA_URL = ""
+    settings.MOTCUA_PUBLIC_URL = portal
+    services.import_processes(demo.DEMO_PROCESSES.read_text(encoding="utf-8"), actor="e2e")
+    make_client(BACKOFFICE_CLIENT, f"{portal}/can-bo/dang-nhap/callback", f"{portal}/can-bo/")
+    with override_settings(
+        BACKOFFICE_OIDC_CLIENT_ID=BACKOFFICE_CLIENT,
+        BACKOFFICE_OIDC_CLIENT_SECRET=CLIENT_SECRET,
+        OIDC_OFFICIAL_CLIENTS=[BACKOFFICE_CLIENT],
+    ):
+        yield portal

@@ -8,56 +8,23 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import override_settings
+from officials import appoint, log_in_at
 from playwright.sync_api import expect
 
 from motcua.dossiers.tests.conftest import World
-from motcua.identity.testing import CLIENT_SECRET, PASSWORD, make_client, make_person, totp_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-BACKOFFICE_CLIENT = "backoffice-e2e"
 WARD_CENTRE, WARD_UBND = "01.00070.tthcc", "01.00070.ubnd"
 TIMEOUT_MS = 15_000
 NO_PDFSIG = (
     "the signature check needs poppler's pdfsig (apt-get install poppler-utils); "
     "CI installs it (.ci/run)"
 )
-
-
-@pytest.fixture
-def backoffice(
-    portal: str, settings: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The live server with the back office registered as an official client of the provider,
-    the demo processes and a demo signing CA of this test's own."""
-    from motcua.workflow import demo, services
-
-    settings.RESULTS_CA_DIR = tmp_path_factory.mktemp("e2e-ca")
-    settings.RESULTS_SIGNING_PROVIDER = "local"
-    settings.RESULTS_TSA_URL = ""
-    settings.MOTCUA_PUBLIC_URL = portal
-    services.import_processes(demo.DEMO_PROCESSES.read_text(encoding="utf-8"), actor="e2e")
-    make_client(BACKOFFICE_CLIENT, f"{portal}/can-bo/dang-nhap/callback", f"{portal}/can-bo/")
-    with override_settings(
-        BACKOFFICE_OIDC_CLIENT_ID=BACKOFFICE_CLIENT,
-        BACKOFFICE_OIDC_CLIENT_SECRET=CLIENT_SECRET,
-        OIDC_OFFICIAL_CLIENTS=[BACKOFFICE_CLIENT],
-    ):
-        yield portal
-
-
-def appoint(personal_id: str, name: str, agency: str, role: str) -> Any:
-    from motcua.identity import services as identity
-
-    account = make_person(personal_id, full_name=name)
-    identity.appoint_official(personal_id=personal_id, agency_code=agency, roles=[role])
-    return account
 
 
 def submit_birth_dossier() -> str:
@@ -67,15 +34,6 @@ def submit_birth_dossier() -> str:
     from motcua.workflow.tests.helpers import submitted
 
     return str(submitted().code)
-
-
-def log_in_at(page: Any, account: Any) -> None:
-    """On the provider's login page (where a page of ours sent the browser): ID, password, code."""
-    page.wait_for_url(re.compile(r"/dinh-danh/dang-nhap/"))
-    page.get_by_label("Số định danh cá nhân hoặc mã số doanh nghiệp").fill(account.username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_label("Mã xác thực (6 chữ số)").fill(totp_now(account))
-    page.get_by_role("button", name="Đăng nhập").click()
 
 
 def official_session(browser: Any, base: str, account: Any, agency: str) -> Any:

@@ -7,21 +7,18 @@ finds three signed results in his e-wallet, each from a different agency."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import override_settings
+from officials import appoint, group, log_in_at
 from playwright.sync_api import expect
 
 from motcua.dossiers.tests.conftest import World
-from motcua.identity.testing import CLIENT_SECRET, PASSWORD, make_client, make_person, totp_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BUNDLE = "3.000722"
-BACKOFFICE_CLIENT = "backoffice-bundle-e2e"
 WARD_CENTRE, WARD_UBND, WARD_POLICE, BHXH = (
     "01.00070.tthcc",
     "01.00070.ubnd",
@@ -29,44 +26,6 @@ WARD_CENTRE, WARD_UBND, WARD_POLICE, BHXH = (
     "01.bhxh",
 )
 TIMEOUT_MS = 20_000
-
-
-@pytest.fixture
-def backoffice(
-    portal: str, settings: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The back office as an official client of the provider, the demo processes and a demo
-    signing CA of this test's own."""
-    from motcua.workflow import demo, services
-
-    settings.RESULTS_CA_DIR = tmp_path_factory.mktemp("bundle-ca")
-    settings.RESULTS_SIGNING_PROVIDER = "local"
-    settings.RESULTS_TSA_URL = ""
-    settings.MOTCUA_PUBLIC_URL = portal
-    services.import_processes(demo.DEMO_PROCESSES.read_text(encoding="utf-8"), actor="e2e")
-    make_client(BACKOFFICE_CLIENT, f"{portal}/can-bo/dang-nhap/callback", f"{portal}/can-bo/")
-    with override_settings(
-        BACKOFFICE_OIDC_CLIENT_ID=BACKOFFICE_CLIENT,
-        BACKOFFICE_OIDC_CLIENT_SECRET=CLIENT_SECRET,
-        OIDC_OFFICIAL_CLIENTS=[BACKOFFICE_CLIENT],
-    ):
-        yield portal
-
-
-def appoint(personal_id: str, name: str, agency: str, role: str) -> Any:
-    from motcua.identity import services as identity
-
-    account = make_person(personal_id, full_name=name)
-    identity.appoint_official(personal_id=personal_id, agency_code=agency, roles=[role])
-    return account
-
-
-def log_in_at(page: Any, account: Any) -> None:
-    page.wait_for_url(re.compile(r"/dinh-danh/dang-nhap/"))
-    page.get_by_label("Số định danh cá nhân hoặc mã số doanh nghiệp").fill(account.username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_label("Mã xác thực (6 chữ số)").fill(totp_now(account))
-    page.get_by_role("button", name="Đăng nhập").click()
 
 
 def official_desk(browser: Any, base: str, account: Any) -> Any:
@@ -112,10 +71,6 @@ def member_code(page: Any, name: str) -> str:
     link = item.get_by_role("link", name=re.compile(r"TTHCC-"))
     expect(link).to_have_count(1)
     return str(link.inner_text()).strip()
-
-
-def group(page: Any, legend: str) -> Any:
-    return page.get_by_role("group", name=legend, exact=True)
 
 
 def test_a_parent_applies_once_and_gets_three_signed_results_from_three_agencies(

@@ -7,20 +7,17 @@ and signs it, and the father finds the receipt and the signed result in his e-wa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import override_settings
+from officials import appoint, group, log_in_at
 from playwright.sync_api import expect
 
 from motcua.dossiers.tests.conftest import World
-from motcua.identity.testing import CLIENT_SECRET, PASSWORD, make_client, make_person, totp_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-BACKOFFICE_CLIENT = "backoffice-counter-e2e"
 BIRTH = "1.001193"
 TQ_WARD = "02215"  # Tỉnh Tuyên Quang, Phường Minh Xuân
 TQ_CENTRE, TQ_COMMITTEE = f"08.{TQ_WARD}.tthcc", f"08.{TQ_WARD}.ubnd"
@@ -32,43 +29,12 @@ TIMEOUT_MS = 20_000
 
 
 @pytest.fixture
-def counter_site(
-    portal: str, settings: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The live server with the back office as an official client of the provider, the demo
-    processes, the counter's registry access and a demo signing CA of this test's own."""
+def counter_site(backoffice: str) -> str:
+    """The back office site, with the counter's access to the registries (the card check)."""
     from motcua.dossiers import counter
-    from motcua.workflow import demo, services
 
-    settings.RESULTS_CA_DIR = tmp_path_factory.mktemp("e2e-counter-ca")
-    settings.RESULTS_SIGNING_PROVIDER = "local"
-    settings.RESULTS_TSA_URL = ""
-    settings.MOTCUA_PUBLIC_URL = portal
-    services.import_processes(demo.DEMO_PROCESSES.read_text(encoding="utf-8"), actor="e2e")
     counter.setup_exchange_access(actor="e2e")
-    make_client(BACKOFFICE_CLIENT, f"{portal}/can-bo/dang-nhap/callback", f"{portal}/can-bo/")
-    with override_settings(
-        BACKOFFICE_OIDC_CLIENT_ID=BACKOFFICE_CLIENT,
-        BACKOFFICE_OIDC_CLIENT_SECRET=CLIENT_SECRET,
-        OIDC_OFFICIAL_CLIENTS=[BACKOFFICE_CLIENT],
-    ):
-        yield portal
-
-
-def appoint(personal_id: str, name: str, agency: str, role: str) -> Any:
-    from motcua.identity import services as identity
-
-    account = make_person(personal_id, full_name=name)
-    identity.appoint_official(personal_id=personal_id, agency_code=agency, roles=[role])
-    return account
-
-
-def log_in_at(page: Any, account: Any) -> None:
-    page.wait_for_url(re.compile(r"/dinh-danh/dang-nhap/"))
-    page.get_by_label("Số định danh cá nhân hoặc mã số doanh nghiệp").fill(account.username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_label("Mã xác thực (6 chữ số)").fill(totp_now(account))
-    page.get_by_role("button", name="Đăng nhập").click()
+    return backoffice
 
 
 def session(browser: Any) -> Any:
@@ -94,10 +60,6 @@ def scans(folder: Path) -> list[Path]:
         )
     )
     return [photo, scanned]
-
-
-def group(page: Any, legend: str) -> Any:
-    return page.get_by_role("group", name=legend, exact=True)
 
 
 def test_an_officer_receives_a_walk_in_birth_registration_that_reaches_the_e_wallet(
