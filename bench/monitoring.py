@@ -12,13 +12,16 @@ services: the figures are about the monitoring job and pages, which read those t
 Each dossier: `created` and `submitted` (channel online 70%, counter 20%, post 5%, assisted
 5%), then refused (4%) or received; of the received, 92% get a result and are returned,
 some late (finished up to 8 days after receipt, due 5 days after), 80% of those with an
-e-result; 30% of the returned are rated; fees paid online on 60% of the fee-bearing ones.
+e-result; 30% of the returned are rated; fees paid online on 60% of the fee-bearing ones;
+75% of the counter dossiers have a component digitized at the counter before submission.
 Event ids follow event time, as in production. Then:
 
 1. `monitoring.services.recompute()`: seconds, events/s (the same code as the incremental
-   job, so also its steady cost per event in large batches);
+   job, so also its steady cost per event in large batches), ending with the judged
+   reports (`UnitReport`) of every unit, month, quarter and year rebuilt from the months;
 2. incremental: `--fresh` more dossiers' events at the current time, counted by
-   `catch_up()` with the production batch size: ms per event;
+   `catch_up()` with the production batch size, judging again the units and periods each
+   batch touches: ms per event;
 3. pages with Django's test client (in-process, so server time: URL routing, the view, the
    queries, the template), logged in as a national monitor: `/giam-sat/?ky=<last full
    year>` and `/giam-sat/don-vi/01/?ky=<same>`, `--requests` each after a warm-up: p50/p95.
@@ -139,6 +142,11 @@ INSERT INTO dossiers_componentrecord (dossier_id, component_position, component_
 SELECT id, 2, 'Căn cước', 'population', 'population.person.basic', '001090000001', '1' FROM bench_dd WHERE channel IN ('online', 'assisted');
 INSERT INTO dossiers_dossierfile (id, dossier_id, component_position, name, mime, size, sha256, file, uploaded_by, uploaded_at)
 SELECT md5('bench-file-' || (i + %(offset)s))::uuid, id, 1, 'a.pdf', 'application/pdf', 1000, md5(id::text) || md5(id::text), 'bench/a.pdf', 'bench', at - interval '2 minutes' FROM bench_dd;
+INSERT INTO dossiers_digitization (id, kind, owner_id, owner_name, dossier_id, component_position, title, unit,
+  digitized_by, digitized_at, pages, page_hashes, certified, certified_by, certified_at, copy, copy_sha256, wallet_document, data)
+SELECT md5('bench-scan-' || (i + %(offset)s))::uuid, 'component', '', '', id, 1, 'Tờ khai', unit, 'bench',
+  at - interval '3 minutes', 2, '[]', r2 %% 2 = 0, '', NULL, '', '', '', '{}'
+FROM bench_dd WHERE channel = 'counter' AND r2 < 75;
 INSERT INTO results_resultdocument (id, dossier_code, procedure_code, template_code, template_version, title, owner_id,
   owner_name, issuer_code, issuer, signer_personal_id, signer_name, signing_provider, issued_at, sha256, file, data, status, status_reason)
 SELECT md5('bench-result-' || (i + %(offset)s))::uuid, code, procedure_code, 't', 1, 'Kết quả', '', '', '', 'UBND', '', '', 'local',
@@ -244,7 +252,7 @@ def main() -> int:
     from django.utils import timezone
 
     from motcua.monitoring import services
-    from motcua.monitoring.models import DayStat, MonthStat
+    from motcua.monitoring.models import DayStat, MonthStat, UnitReport
 
     figures: dict[str, Any] = {"options": vars(args) | {"output": str(args.output or "")}}
     figures["load_start"] = os.getloadavg()[0]
@@ -268,6 +276,7 @@ def main() -> int:
         "rows_per_s": round((report.events + report.ratings) / took),
         "day_rows": DayStat.objects.count(),
         "month_rows": MonthStat.objects.count(),
+        "unit_report_rows": UnitReport.objects.count(),
     }
     print(f"Recompute: {figures['recompute']}", flush=True)
 

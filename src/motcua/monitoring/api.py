@@ -74,10 +74,7 @@ def unit(request: HttpRequest, code: str, params: Query[PeriodQuery]) -> Any:
     access.require(viewer, code)
     p = selectors.period(params.period)
     report = selectors.unit_report(code, p)
-    green = None
-    if len(code) == 2:
-        found = [r for r in selectors.province_ranking(p) if r.code == code]
-        green = found[0].green_share if found else None
+    green = selectors.green_share(code, p) if len(code) == 2 else None
     return {
         "code": code,
         "name": selectors.unit_name(code),

@@ -10,6 +10,13 @@ receiving unit (commune or province, from the agency code) and the procedure:
 
 - submitted: the first submission of a dossier (history row `submitted` from `draft`);
   online / assisted: of those, channel `online` / `assisted` (digital help at a counter);
+  walk_in: of those, channel `counter` (received at a counter, issue 11);
+  walk_in_digitized: of the walk-ins, those with at least one component digitized at the
+  counter (`dossiers.models.Digitization`, kind `component`) no later than the submission.
+  The counter intake scans while the dossier is a draft, so every scan of a walk-in dossier
+  predates its `submitted` row; the rule compares `digitized_at` with that row's time
+  rather than asking whether a record exists when the job runs, so the incremental job and
+  `recompute` agree whenever they run.
   fully_online: channel `online` and the procedure version's online level `full`;
   fee_required: fee above zero.
 - components / components_reused: at submission, the components held electronically
@@ -46,11 +53,13 @@ Indexes (percent; None when the denominator is zero, so a unit is never judged o
 4. satisfaction (Mức độ hài lòng, group 5): ratings_satisfied / ratings; the average score
    (rating_points / ratings) is shown beside. Handling of citizens' reports (feedback app)
    is left out until that app publishes its figures.
-5. digitization (Số hóa hồ sơ, group 3): the mean of results_digital / finished and
-   components_reused / components. The Decision's share of dossiers digitized at receipt is
-   left out: MotCua refuses a submission while a required component is missing, so every
-   dossier it holds is digitized (100% by construction); dossiers received outside MotCua
-   are not known to it.
+5. digitization (Số hóa hồ sơ, group 3): the mean of the available shares
+   results_digital / finished, components_reused / components and walk_in_digitized /
+   walk_in (the Decision's share of dossiers digitized at receipt). Online and assisted
+   dossiers arrive as files, but a walk-in dossier is digitized only if the officer scanned
+   what the person brought: the counter intake records that (`Digitization`), so the share
+   is counted from those records, never from a form filled in by hand. Dossiers received
+   outside MotCua are not known to it.
 
 score = sum(weight × index) / sum(weight) over the indexes that have a value, weights the
 Decision's maximum points (18, 20, 22, 22, 18), so 0 to 100.
@@ -170,6 +179,8 @@ def compute(
         "late_share": _share(c["finished_late"], judged),
         "results_digital_share": _share(c["results_digital"], c["finished"]),
         "reuse_share": _share(c["components_reused"], c["components"]),
+        "walk_in_share": _share(c["walk_in"], c["submitted"]),
+        "walk_in_digitized_share": _share(c["walk_in_digitized"], c["walk_in"]),
         "average_rating": round(c["rating_points"] / c["ratings"], 2) if c["ratings"] else None,
     }
     indexes = {
@@ -184,7 +195,13 @@ def compute(
             ]
         ),
         "satisfaction": _share(c["ratings_satisfied"], c["ratings"]),
-        "digitization": _mean([details["results_digital_share"], details["reuse_share"]]),
+        "digitization": _mean(
+            [
+                details["results_digital_share"],
+                details["reuse_share"],
+                details["walk_in_digitized_share"],
+            ]
+        ),
     }
     weights = {key: weight for key, _n, weight in INDEXES}
     present = {k: v for k, v in indexes.items() if v is not None}

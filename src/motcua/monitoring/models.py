@@ -16,6 +16,8 @@ class Counters(models.Model):
     submitted = models.IntegerField(default=0)
     online = models.IntegerField(default=0)
     assisted = models.IntegerField(default=0)
+    walk_in = models.IntegerField(default=0)
+    walk_in_digitized = models.IntegerField(default=0)
     fully_online = models.IntegerField(default=0)
     fee_required = models.IntegerField(default=0)
     components = models.IntegerField(default=0)
@@ -43,6 +45,9 @@ class Counters(models.Model):
 
 
 COUNTERS: tuple[str, ...] = tuple(f.name for f in Counters._meta.local_fields)
+# The `Cursor` row whose presence says the `UnitReport` table is complete (built from every
+# month counted); not a source the job reads.
+REPORTS_BUILT = "unit_reports"
 
 
 class DayStat(Counters):
@@ -86,6 +91,54 @@ class MonthStat(Counters):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.province}.{self.commune}"
+
+
+class UnitReport(Counters):
+    """The judged figures of one unit over one month, quarter or year (chỉ số đã tính): the
+    summed month counters, the indexes, score, colour and reasons, as `indexes.compute`
+    gives them. What the dashboards, rankings, RED list, unit API and open data read, so a
+    page judges no commune itself. Kept by the counting job, in the same transaction as the
+    counters and the high-water mark, for the units and periods each batch touches (a
+    commune, its province and the nation; the month, quarter and year of the event), by
+    summing the month counters again; rebuilt whole by `recompute` (and by
+    `monitoring_recompute --reports` after the thresholds change). No row: no dossier in
+    that period. Days are not kept: a day is computed from the day counters."""
+
+    class Level(models.TextChoices):
+        NATION = "nation", "Toàn quốc"
+        PROVINCE = "province", "Tỉnh"
+        COMMUNE = "commune", "Xã"
+
+    kind = models.CharField(max_length=8, help_text="month, quarter or year")
+    first = models.DateField(help_text="first day of the period")
+    level = models.CharField(max_length=8, choices=Level.choices)
+    unit = models.CharField(max_length=5, help_text="VN, a province or a commune code")
+    province = models.CharField(max_length=2, blank=True)
+    score = models.FloatField(null=True)
+    colour = models.CharField(max_length=8)
+    indexes = models.JSONField(default=dict)
+    details = models.JSONField(default=dict)
+    colours = models.JSONField(default=dict)
+    reasons = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "first", "unit"], name="monitoring_unit_report_key"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["kind", "first", "level", "province"], name="monitoring_report_level"
+            ),
+            models.Index(
+                fields=["kind", "first", "level", "colour", "score"],
+                name="monitoring_report_colour",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.first} {self.unit}"
 
 
 class Cursor(models.Model):

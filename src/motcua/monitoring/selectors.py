@@ -1,6 +1,9 @@
 """Read queries of the monitoring centre: periods, unit reports, rankings, trends, late
-tasks and the open data. Months, quarters and years are read from the month counters (a few
-thousand rows nationally per month); a single day from the day counters."""
+tasks and the open data. Months, quarters and years are read from the judged reports the
+counting job keeps (`UnitReport`: one row per unit and period, so a page reads the ~34
+provinces, a province's communes or the RED ones and judges nothing); a single day, and any
+period before the job first built that table, are summed from the day or month counters and
+judged on the fly."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from motcua.core.errors import InvalidInput, NotFound
@@ -19,7 +22,16 @@ from motcua.units import selectors as units
 from . import indexes
 from .access import NATIONAL
 from .indexes import GREEN, RED, Report, compute
-from .models import COUNTERS, CentreReadiness, DayStat, MonthStat, PlanTask
+from .models import (
+    COUNTERS,
+    REPORTS_BUILT,
+    CentreReadiness,
+    Cursor,
+    DayStat,
+    MonthStat,
+    PlanTask,
+    UnitReport,
+)
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(\d{2})(?:-(\d{2}))?))?$")
 
@@ -111,8 +123,37 @@ def check_unit(code: str) -> str:
     raise NotFound(f"Không có đơn vị mã {code[:10]}.")
 
 
+def stored(p: Period) -> bool:
+    """Whether the period is read from the kept reports (months, quarters, years, once the
+    counting job has built them)."""
+    return p.kind != "day" and Cursor.objects.filter(source=REPORTS_BUILT).exists()
+
+
+REPORT_FIELDS = ("unit", "province", *COUNTERS, "score", "colour", "indexes", "details")
+REPORT_FIELDS += ("colours", "reasons")
+
+
+def _report_of(row: dict[str, Any]) -> Report:
+    return Report(
+        {name: row[name] for name in COUNTERS},
+        row["indexes"],
+        row["details"],
+        row["score"],
+        row["colour"],
+        row["reasons"],
+        row["colours"],
+    )
+
+
+def _stored_rows(p: Period, **where: Any) -> QuerySet[Any]:
+    return UnitReport.objects.filter(kind=p.kind, first=p.first, **where).values(*REPORT_FIELDS)
+
+
 def unit_report(code: str, p: Period) -> Report:
     """Indexes, colour and reasons of the nation (`VN`), a province or a commune."""
+    if stored(p):
+        row = _stored_rows(p, unit=code).first()
+        return _report_of(row) if row else compute({})
     totals = _rows(p).filter(_unit_filter(code)).aggregate(**_sums())
     return compute(totals)
 
@@ -130,11 +171,40 @@ class Ranked:
 def commune_reports(p: Period, province: str | None = None) -> list[tuple[str, str, Report]]:
     """(province, commune, report) of every commune with figures in the period: one
     aggregate query, judged with the thresholds read once."""
+    if stored(p):
+        where = {"province": province} if province else {}
+        return [
+            (row["province"], row["unit"], _report_of(row))
+            for row in _stored_rows(p, level="commune", **where)
+        ]
     thresholds = indexes.conf("THRESHOLDS")
     return [
         (row["province"], row["commune"], compute(row, thresholds))
         for row in _commune_totals(p, province)
     ]
+
+
+def _green_communes(p: Period, communes: list[tuple[str, str, Report]] | None) -> dict[str, int]:
+    """GREEN communes per province."""
+    if communes is None and stored(p):
+        rows = (
+            UnitReport.objects.filter(kind=p.kind, first=p.first, level="commune", colour=GREEN)
+            .values("province")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        return {row["province"]: row["n"] for row in rows}
+    greens: dict[str, int] = {}
+    for province, _commune, report in commune_reports(p) if communes is None else communes:
+        if report.colour == GREEN:
+            greens[province] = greens.get(province, 0) + 1
+    return greens
+
+
+def green_share(province: str, p: Period) -> float | None:
+    """The share of the province's communes that are GREEN in the period."""
+    found = [r for r in province_ranking(p) if r.code == province]
+    return found[0].green_share if found else None
 
 
 def province_ranking(
@@ -144,14 +214,15 @@ def province_ranking(
     score first (provinces without data last). `communes`: `commune_reports(p)` when the
     caller has it already."""
     thresholds = indexes.conf("THRESHOLDS")
-    totals = {
-        row["province"]: row
-        for row in _rows(p).values("province").annotate(**_sums()).order_by("province")
-    }
-    greens: dict[str, int] = {}
-    for province, _commune, report in commune_reports(p) if communes is None else communes:
-        if report.colour == GREEN:
-            greens[province] = greens.get(province, 0) + 1
+    reports: dict[str, Report] = {}
+    if stored(p):
+        reports = {row["unit"]: _report_of(row) for row in _stored_rows(p, level="province")}
+    else:
+        reports = {
+            row["province"]: compute(row, thresholds)
+            for row in _rows(p).values("province").annotate(**_sums()).order_by("province")
+        }
+    greens = _green_communes(p, communes)
     counts: dict[str, int] = {}
     for commune in _all_communes():
         counts[commune.province_id] = counts.get(commune.province_id, 0) + 1
@@ -163,7 +234,7 @@ def province_ranking(
             Ranked(
                 province.code,
                 province.name,
-                compute(totals.get(province.code, {}), thresholds),
+                reports.get(province.code) or compute({}, thresholds),
                 round(100.0 * green / n, 1) if n else None,
                 n,
                 green,
@@ -206,6 +277,14 @@ def red_communes(
     communes: list[tuple[str, str, Report]] | None = None,
 ) -> list[Ranked]:
     """Communes that are RED, with the indexes that made them so (worst first)."""
+    if communes is None and stored(p):
+        where = {"province": province} if province else {}
+        rows = _stored_rows(p, level="commune", colour=RED, **where).order_by("score", "unit")
+        names = _commune_names()
+        return [
+            Ranked(row["unit"], names.get(row["unit"], row["unit"]), _report_of(row))
+            for row in rows[:limit]
+        ]
     found = [
         Ranked(commune, "", report)
         for _p, commune, report in (commune_reports(p, province) if communes is None else communes)
@@ -225,16 +304,23 @@ def trend(code: str, *, months: int = 24, until: dt.date | None = None) -> list[
     start = until
     for _ in range(months - 1):
         start = (start - dt.timedelta(days=1)).replace(day=1)
-    rows = (
-        MonthStat.objects.filter(_unit_filter(code), month__gte=start, month__lte=until)
-        .values("month")
-        .annotate(**_sums())
-        .order_by("month")
-    )
-    by_month: dict[dt.date, dict[str, Any]] = {row["month"]: dict(row) for row in rows}
+    reports: dict[dt.date, Report] = {}
+    if stored(Period("", start, until, "month")):
+        found = UnitReport.objects.filter(kind="month", unit=code, first__gte=start)
+        rows = found.filter(first__lte=until).values("first", *REPORT_FIELDS)
+        reports = {row["first"]: _report_of(row) for row in rows}
+    else:
+        summed: Any = (
+            MonthStat.objects.filter(_unit_filter(code), month__gte=start, month__lte=until)
+            .values("month")
+            .annotate(**_sums())
+            .order_by("month")
+        )
+        reports = {row["month"]: compute(row) for row in summed}
     out, month = [], start
+    empty_report = compute({})
     while month <= until:
-        out.append((f"{month:%Y-%m}", compute(by_month.get(month, {}))))
+        out.append((f"{month:%Y-%m}", reports.get(month, empty_report)))
         month = (month + dt.timedelta(days=32)).replace(day=1)
     return out
 
@@ -317,16 +403,22 @@ def open_data(level: str, p: Period) -> list[dict[str, Any]]:
     if level not in ("province", "commune"):
         raise InvalidInput("level phải là province hoặc commune.", param="level")
     floor = int(indexes.conf("SUPPRESS_BELOW"))
-    if level == "province":
-        totals = {r["province"]: r for r in _rows(p).values("province").annotate(**_sums())}
-        places = [(x.code, x.name, x.code) for x in _provinces()]
-    else:
-        totals = {r["commune"]: r for r in _commune_totals(p, None)}
-        places = [(c.code, c.name, c.province_id) for c in _all_communes()]
-    out = []
     thresholds = indexes.conf("THRESHOLDS")
+    reports: dict[str, Report] = {}
+    if level == "province":
+        places = [(x.code, x.name, x.code) for x in _provinces()]
+        if stored(p):
+            reports = {r["unit"]: _report_of(r) for r in _stored_rows(p, level="province")}
+        else:
+            summed = _rows(p).values("province").annotate(**_sums())
+            reports = {r["province"]: compute(r, thresholds) for r in summed}
+    else:
+        places = [(c.code, c.name, c.province_id) for c in _all_communes()]
+        reports = {commune: report for _p, commune, report in commune_reports(p)}
+    out = []
+    nothing = compute({}, thresholds)
     for code, name, province in places:
-        report = compute(totals.get(code, {}), thresholds)
+        report = reports.get(code) or nothing
         c = report.counters
         row: dict[str, Any] = {
             "period": p.code,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from motcua.audit import services as audit
@@ -29,19 +31,23 @@ from motcua.core.calendar import VN_TZ, default_calendar
 from motcua.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 from . import access, sources
-from .indexes import conf
+from .access import NATIONAL
+from .indexes import compute, conf
 from .models import (
     COUNTERS,
     READINESS_ITEMS,
+    REPORTS_BUILT,
     CentreReadiness,
     Cursor,
     DayStat,
     MonthStat,
     PlanTask,
     TaskEvidence,
+    UnitReport,
 )
 
 EVENTS, RATINGS = "dossier_events", "ratings"
+REPORTS = REPORTS_BUILT
 SQLITE_CHUNK = 30  # rows per upsert statement: 29 parameters a row, under SQLite's limit
 RECOMPUTE_BATCH = 50_000
 PAYMENT_PLATFORM = "system:payments"
@@ -103,9 +109,13 @@ def _contiguous(rows: list[dict[str, Any]], last: int, stamp: str, now: dt.datet
     return len(rows)
 
 
-def update(*, batch: int | None = None, now: dt.datetime | None = None) -> UpdateReport:
+def update(
+    *, batch: int | None = None, now: dt.datetime | None = None, reports: bool = True
+) -> UpdateReport:
     """Count the history rows and ratings added since the last run (at most `batch` of
-    each). Run it in a loop (`manage.py monitoring_update --loop 60`)."""
+    each), and judge again the units and periods they touched (`reports`; `recompute`
+    judges everything once at the end instead). Run it in a loop (`manage.py
+    monitoring_update --loop 60`)."""
     batch = batch or conf("BATCH")
     now = now or timezone.now()
     sources.forget()
@@ -127,6 +137,12 @@ def update(*, batch: int | None = None, now: dt.datetime | None = None) -> Updat
         _count_ratings(ratings, deltas)
         _write(DayStat, ("day", "province", "commune", "sector", "procedure"), deltas.days)
         _write(MonthStat, ("month", "province", "commune"), deltas.months)
+        if reports:
+            if REPORTS in cursors:
+                refresh_reports(deltas.months)
+            else:  # first run since the table exists: judge every month counted so far
+                refresh_reports(None)
+                Cursor.objects.create(source=REPORTS, last_id=1)
         for source, rows in ((EVENTS, events), (RATINGS, ratings)):
             if rows:
                 cursors[source].last_id = rows[-1]["id"]
@@ -135,11 +151,13 @@ def update(*, batch: int | None = None, now: dt.datetime | None = None) -> Updat
     return report
 
 
-def catch_up(*, batch: int | None = None, now: dt.datetime | None = None) -> UpdateReport:
+def catch_up(
+    *, batch: int | None = None, now: dt.datetime | None = None, reports: bool = True
+) -> UpdateReport:
     """Run `update` until nothing is left (or a recent gap must wait)."""
     total = UpdateReport()
     while True:
-        report = update(batch=batch, now=now)
+        report = update(batch=batch, now=now, reports=reports)
         total.events += report.events
         total.ratings += report.ratings
         total.waiting_on_gap = report.waiting_on_gap
@@ -154,7 +172,133 @@ def recompute(*, batch: int | None = None) -> UpdateReport:
         DayStat.objects.all().delete()
         MonthStat.objects.all().delete()
         Cursor.objects.filter(source__in=(EVENTS, RATINGS)).update(last_id=0)
-        return catch_up(batch=batch or RECOMPUTE_BATCH)
+        report = catch_up(batch=batch or RECOMPUTE_BATCH, reports=False)
+        rebuild_reports()
+        return report
+
+
+def rebuild_reports() -> int:
+    """Judge every unit of every month, quarter and year again from the month counters
+    (after `recompute`, or after the thresholds changed); the number of rows written."""
+    with transaction.atomic():
+        Cursor.objects.get_or_create(source=REPORTS, defaults={"last_id": 1})
+        list(Cursor.objects.select_for_update().order_by("source"))  # the job waits
+        UnitReport.objects.all().delete()
+        return refresh_reports(None)
+
+
+def _periods_of(month: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """(kind, first day, last day) of the month, quarter and year a month belongs to."""
+
+    def end(year: int, last_month: int) -> dt.date:
+        return dt.date(year + last_month // 12, last_month % 12 + 1, 1) - dt.timedelta(days=1)
+
+    q = (month.month - 1) // 3
+    return [
+        ("month", month, end(month.year, month.month)),
+        ("quarter", dt.date(month.year, 3 * q + 1, 1), end(month.year, 3 * q + 3)),
+        ("year", dt.date(month.year, 1, 1), dt.date(month.year, 12, 31)),
+    ]
+
+
+def refresh_reports(touched: Iterable[Any] | None) -> int:
+    """Sum the month counters again and judge the communes, provinces and nation of the
+    months `touched` (month counter keys (month, province, commune)) over each month,
+    quarter and year they fall in, replacing their `UnitReport` rows; every unit of every
+    month counted when `touched` is None. The number of rows written."""
+    everything = touched is None
+    months = (
+        set(MonthStat.objects.values_list("month", flat=True).distinct())
+        if everything
+        else {key[0] for key in touched or ()}
+    )
+    plan: dict[tuple[str, dt.date, dt.date], tuple[set[str], set[str]]] = {}
+    for key in () if everything else touched or ():
+        month, province, commune = key
+        for period in _periods_of(month):
+            communes, provinces = plan.setdefault(period, (set(), set()))
+            if commune:
+                communes.add(commune)
+            provinces.add(province)
+    if everything:
+        plan = {period: (set(), set()) for m in months for period in _periods_of(m)}
+    thresholds = conf("THRESHOLDS")
+    sums = {name: Sum(name) for name in COUNTERS}
+    written = 0
+    for (kind, first, last), (communes, provinces) in sorted(plan.items()):
+        rows = MonthStat.objects.filter(month__gte=first, month__lte=last)
+        by_commune = rows.exclude(commune="")
+        by_province = rows.exclude(province="")
+        if not everything:
+            by_commune = by_commune.filter(commune__in=communes)
+            by_province = by_province.filter(province__in=provinces)
+        found: list[tuple[str, str, str, dict[str, Any]]] = [
+            ("commune", row["commune"], row["province"], dict(row))
+            for row in by_commune.values("province", "commune").annotate(**sums).order_by()
+        ]
+        found += [
+            ("province", row["province"], row["province"], dict(row))
+            for row in by_province.values("province").annotate(**sums).order_by()
+        ]
+        found.append(("nation", NATIONAL, "", rows.aggregate(**sums)))
+        stale = UnitReport.objects.filter(kind=kind, first=first)
+        if not everything:
+            stale = stale.filter(
+                Q(unit__in=[unit for _level, unit, _p, _row in found]) | Q(unit=NATIONAL)
+            )
+        stale.delete()
+        made = []
+        for level, unit, province, row in found:
+            r = compute(row, thresholds)
+            made.append(
+                (
+                    kind,
+                    first,
+                    level,
+                    unit,
+                    province,
+                    *(r.counters[name] for name in COUNTERS),
+                    r.score,
+                    r.colour,
+                    *(json.dumps(v) for v in (r.indexes, r.details, r.colours, r.reasons)),
+                )
+            )
+        _insert_reports(made)
+        written += len(made)
+    return written
+
+
+REPORT_COLUMNS = ("kind", "first", "level", "unit", "province", *COUNTERS, "score", "colour")
+REPORT_COLUMNS += ("indexes", "details", "colours", "reasons")
+
+
+def _insert_reports(rows: list[tuple[Any, ...]]) -> None:
+    """Insert judged reports in plain SQL (the ORM's bulk_create spent most of the job's
+    time preparing ~40 values a row): PostgreSQL one `unnest` statement, SQLite
+    executemany."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(UnitReport._meta.db_table)
+    quoted = ", ".join(connection.ops.quote_name(c) for c in REPORT_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            types = ["text", "date", "text", "text", "text", *["integer"] * len(COUNTERS)]
+            types += ["double precision", "text", "text", "text", "text", "text"]
+            arrays = ", ".join(f"%s::{t}[]" for t in types)
+            names = [f"c{n}" for n in range(len(types))]
+            select = ", ".join(
+                f"{name}::jsonb" if column in ("indexes", "details", "colours", "reasons") else name
+                for name, column in zip(names, REPORT_COLUMNS, strict=True)
+            )
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}) SELECT {select} "  # noqa: S608
+                f"FROM unnest({arrays}) AS u({', '.join(names)})",
+                columns,
+            )
+            return
+        marks = ", ".join(["%s"] * len(REPORT_COLUMNS))
+        cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)  # noqa: S608
 
 
 def _count_events(events: list[dict[str, Any]], deltas: _Deltas) -> None:
@@ -166,6 +310,8 @@ def _count_events(events: list[dict[str, Any]], deltas: _Deltas) -> None:
     first_answer = sources.first_answers(answers) if answers else {}
     submitted = [e["dossier_id"] for e in wanted if e["action"] == "submitted"]
     records, files = sources.components(submitted) if submitted else ({}, {})
+    walk_ins = [i for i in submitted if i in facts and facts[i]["channel"] == "counter"]
+    digitized = sources.first_digitizations(walk_ins) if walk_ins else {}
     with_result = {
         facts[e["dossier_id"]]["code"]
         for e in wanted
@@ -183,12 +329,15 @@ def _count_events(events: list[dict[str, Any]], deltas: _Deltas) -> None:
             uploaded = {p for p, when in files.get(dossier["id"], []) if when <= at}
             reused = records.get(dossier["id"], 0)
             online = dossier["channel"] == "online"
+            walk_in = dossier["channel"] == "counter"
             deltas.add(
                 at,
                 dossier,
                 submitted=1,
                 online=int(online),
                 assisted=int(dossier["channel"] == "assisted"),
+                walk_in=int(walk_in),
+                walk_in_digitized=int(walk_in and _issued_by(digitized.get(dossier["id"]), at)),
                 fully_online=int(online and _level[1] == "full"),
                 fee_required=int(dossier["fee_amount"] > 0),
                 components=len(uploaded) + reused,

@@ -14,7 +14,14 @@ from django.db.models import Min
 
 from motcua.catalog import selectors as catalog
 from motcua.core.errors import NotFound
-from motcua.dossiers.models import ComponentRecord, Dossier, DossierEvent, DossierFile, Rating
+from motcua.dossiers.models import (
+    ComponentRecord,
+    Digitization,
+    Dossier,
+    DossierEvent,
+    DossierFile,
+    Rating,
+)
 from motcua.results.models import ResultDocument
 
 EVENT_FIELDS = ("id", "dossier_id", "seq", "action", "from_status", "to_status", "actor", "at")
@@ -76,6 +83,17 @@ def components(ids: Iterable[Any]) -> tuple[dict[Any, int], dict[Any, list[tuple
     ).values_list("dossier_id", "component_position", "uploaded_at"):
         files[dossier_id].append((position, at))
     return records, files
+
+
+def first_digitizations(ids: Iterable[Any]) -> dict[Any, dt.datetime]:
+    """When the first component of each dossier was digitized at the counter (the counter
+    intake's `Digitization` records of kind `component`)."""
+    rows = (
+        Digitization.objects.filter(dossier_id__in=set(ids), kind=Digitization.Kind.COMPONENT)
+        .values("dossier_id")
+        .annotate(first=Min("digitized_at"))
+    )
+    return {row["dossier_id"]: row["first"] for row in rows}
 
 
 def first_results(codes: Iterable[str]) -> dict[str, dt.datetime]:

@@ -87,12 +87,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return redirect("monitoring:unit", code=viewer.home)
     p, error = _period(request)
     context = _common(request, NATIONAL, p)
-    communes = selectors.commune_reports(p)
     context.update(
         {
             "error": error,
-            "provinces": selectors.province_ranking(p, communes),
-            "red": selectors.red_communes(p, limit=50, communes=communes),
+            "provinces": selectors.province_ranking(p),
+            "red": selectors.red_communes(p, limit=50),
             "late_tasks": selectors.late_tasks(limit=20),
         }
     )

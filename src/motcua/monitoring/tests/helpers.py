@@ -29,14 +29,36 @@ def consent(code: str) -> None:
     exchange.grant_consent(PARENT_ID, f"thu-tuc:{code}", consumer="motcua-eforms")
 
 
-def submit(code: str = SIMPLE, unit: str = WARD_CENTRE, channel: str = "online") -> Dossier:
+def submit(
+    code: str = SIMPLE, unit: str = WARD_CENTRE, channel: str = "online", scanned: bool = False
+) -> Dossier:
+    """`scanned`: a component digitized at the counter before the submission, as the
+    counter intake records it."""
     consent(code)
     data = example_data(eforms.json_schema(eforms.form_for(code)))
     draft = dossiers.create_draft(FATHER, code, unit, data)
     if channel != "online":
         Dossier.objects.filter(pk=draft.pk).update(channel=channel)
     attach_required(FATHER, draft)
+    if scanned:
+        digitize(draft)
     return dossiers.submit(FATHER, draft.reference)
+
+
+def digitize(dossier: Dossier, position: int = 1) -> Any:
+    from motcua.dossiers.models import Digitization
+
+    return Digitization.objects.create(
+        kind=Digitization.Kind.COMPONENT,
+        owner_id=PARENT_ID,
+        dossier=dossier,
+        component_position=position,
+        title="Tờ khai",
+        unit=WARD_CENTRE,
+        digitized_by="001075900009",
+        digitized_at=timezone.now(),
+        pages=2,
+    )
 
 
 def finish(dossier: Dossier, *, due: dt.date | None = None, e_result: bool = True) -> Dossier:

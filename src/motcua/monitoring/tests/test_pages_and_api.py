@@ -4,12 +4,13 @@ commune its own; the public the open statistics, with small cells left out."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 from django.utils import timezone
 
-from motcua.monitoring import services
+from motcua.monitoring import selectors, services
 from motcua.monitoring.models import CentreReadiness
 
 from .helpers import WARD, finish, log_in, official, submit, token_headers
@@ -153,3 +154,32 @@ def test_open_data_has_no_small_cells_and_matches_in_csv_and_json(client, counte
     assert len(table) == 34 and next(r for r in table if r["code"] == "01")["submitted"] == ""
     page = client.get("/giam-sat/cong-khai/?cap=xa")
     assert page.status_code == 200 and "indexes.csv?level=commune" in page.content.decode()
+
+
+def test_a_late_ward_is_red_on_the_dashboard_and_its_province_page_with_the_reason(
+    client, people, world
+):
+    """The pages read the judged reports the counting job keeps; a unit turns RED there
+    as soon as the job has counted the late result."""
+    today = timezone.localdate()
+    finish(submit(), due=today - dt.timedelta(days=2))
+    services.catch_up()
+    year = selectors.period(f"{today:%Y}")
+    assert selectors.stored(year)
+    name = selectors.unit_name(WARD)
+
+    log_in(client, CENTRE_ID, "01.ubnd", ["monitor"])
+    for url in (f"/giam-sat/?ky={year.code}", f"/giam-sat/don-vi/01/?ky={year.code}"):
+        html = client.get(url).content.decode()
+        red = html.split('id="red-h"', 1)[1].split("</section>", 1)[0]
+        assert name in red and "Tiến độ giải quyết 0,0% &lt; 80%" in red, url
+
+    api = client.get(
+        f"/api/v1/monitoring/units/01?period={year.code}", **token_headers(people["hanoi"])
+    )
+    body = api.json()
+    assert body["colour"] == "red" and body["reasons"][0]["index"] == "progress"
+    assert body["green_communes_share"] == 0.0
+    rows = client.get(f"/api/v1/open-data/indexes.json?level=province&period={year.code}").json()
+    hanoi = next(r for r in rows if r["code"] == "01")
+    assert hanoi["submitted"] is None  # 1 dossier: below the open-data floor

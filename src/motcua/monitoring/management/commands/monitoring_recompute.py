@@ -6,12 +6,23 @@ from motcua.monitoring import services
 
 
 class Command(BaseCommand):
-    help = "Tính lại toàn bộ số liệu giám sát từ đầu (kết quả phải trùng với cập nhật tăng dần)."
+    help = (
+        "Tính lại toàn bộ số liệu giám sát từ đầu (kết quả phải trùng với cập nhật tăng dần). "
+        "--reports: chỉ đánh giá lại chỉ số, xếp loại của mọi đơn vị từ số liệu tháng "
+        "(sau khi đổi ngưỡng)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch", type=int, default=0)
+        parser.add_argument("--reports", action="store_true")
 
     def handle(self, *args: object, **options: object) -> None:
         started = time.perf_counter()
+        if options["reports"]:
+            rows = services.rebuild_reports()
+            self.stdout.write(
+                f"monitoring: {rows} dòng chỉ số ({time.perf_counter() - started:.1f} s)"
+            )
+            return
         report = services.recompute(batch=int(options["batch"] or 0) or None)  # type: ignore[call-overload]
         self.stdout.write(f"{report} ({time.perf_counter() - started:.1f} s)")
