@@ -36,6 +36,9 @@ run: $(VENV)/.synced messages
 	@echo "  Quản trị / Admin:                http://127.0.0.1:$(PORT)/admin/  (see var/demo-admin.txt)"
 	@echo "  Cán bộ / Back office:            http://127.0.0.1:$(PORT)/can-bo/"
 	@echo "  Tra cứu hồ sơ / Dossier lookup:  http://127.0.0.1:$(PORT)/tra-cuu-ho-so/"
+	@echo "  Tiếp nhận tại quầy / Counter:    http://127.0.0.1:$(PORT)/can-bo/quay/"
+	@echo "  Văn bản liên thông / Documents:  http://127.0.0.1:$(PORT)/van-ban/"
+	@echo "  Giám sát / Monitoring:           http://127.0.0.1:$(PORT)/giam-sat/  (công khai: /giam-sat/cong-khai/)"
 	@echo "  API docs:                        http://127.0.0.1:$(PORT)/api/v1/docs"
 	@echo
 	@echo "  Tài khoản demo / demo accounts:  $(MANAGE) demo_accounts"
