@@ -523,11 +523,13 @@ def _dossier(code: str) -> Dossier:
 
 
 def case(official: OfficialRef, code: str) -> Case:
-    """The dossier for an official of a unit that has (or had) a step of it; anyone else
-    gets "not found". Every view is audited as a read of personal data."""
+    """The dossier for an official who has (or had) a step of it at their unit in one of
+    their roles, or was assigned one, and for that unit's leader; anyone else, e.g. another
+    role of the same unit or a digital team member posted there, gets "not found". Every
+    view is audited as a read of personal data."""
     dossier = _dossier(code)
     tasks = list(Task.objects.filter(dossier_id=dossier.id).order_by("seq"))
-    if not any(t.unit in official.units for t in tasks):
+    if not any(_may_see(official, t) for t in tasks):
         raise NotFound(f"Không tìm thấy hồ sơ {code[:60]}.")
     task = next((t for t in tasks if t.state == Task.State.OPEN), None)
     audit.record(
@@ -539,6 +541,14 @@ def case(official: OfficialRef, code: str) -> Case:
         data={"code": dossier.code, "unit": official.agency_code},
     )
     return Case(dossier=dossier, task=task, tasks=tasks, actions=allowed_actions(official, task))
+
+
+def _may_see(official: OfficialRef, task: Task) -> bool:
+    if task.assignee == official.personal_id:
+        return True
+    return task.unit in official.units and (
+        task.role in official.roles or "leader" in official.roles
+    )
 
 
 # ----------------------------------------------------------------------------- writing

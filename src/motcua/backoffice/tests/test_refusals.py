@@ -106,6 +106,17 @@ def test_an_official_of_another_unit_can_neither_open_nor_act_on_the_page(client
     unchanged(submitted)
 
 
+def test_another_role_of_the_same_unit_does_not_see_the_dossier(client, submitted):
+    helper = appoint("001080000202", WARD_CENTRE, "digital_team")
+    as_official(client, helper, WARD_CENTRE)
+    assert client.get(f"/can-bo/ho-so/{submitted.code}/").status_code == 404
+    response = client.get(f"/api/v1/backoffice/dossiers/{submitted.code}", **api_headers(helper))
+    assert response.status_code == 404
+    officer = appoint("001080000203", WARD_CENTRE, "one_stop_officer")
+    as_official(client, officer, WARD_CENTRE)
+    assert client.get(f"/can-bo/ho-so/{submitted.code}/").status_code == 200
+
+
 def test_a_leader_whose_certificate_was_revoked_cannot_sign(client, submitted, settings, tmp_path):
     from motcua.core.pdf import render_document
     from motcua.results import services as results
