@@ -95,15 +95,6 @@ def forget_versions(**_: object) -> None:
     _VERSIONS.clear()
 
 
-def facts(code: str) -> tuple[int, str] | None:
-    """(processing days, sector code) of the current version."""
-    try:
-        version = get_published(code)
-    except NotFound:
-        return None
-    return int(version.processing_days), str(version.sector.code)
-
-
 def search(
     q: str = "",
     sector: str | None = None,
