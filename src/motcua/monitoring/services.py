@@ -118,7 +118,6 @@ def update(
     monitoring_update --loop 60`)."""
     batch = batch or conf("BATCH")
     now = now or timezone.now()
-    sources.forget()
     report = UpdateReport()
     with transaction.atomic():
         for source in (EVENTS, RATINGS):

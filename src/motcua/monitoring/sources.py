@@ -106,20 +106,10 @@ def first_results(codes: Iterable[str]) -> dict[str, dt.datetime]:
     return {row["dossier_code"]: row["first"] for row in rows}
 
 
-_VERSIONS: dict[tuple[str, int], tuple[str, str]] = {}
-
-
 def version_facts(code: str, version: int) -> tuple[str, str]:
-    """(sector code, online level) of a procedure version; versions never change."""
-    key = (code, int(version))
-    if key not in _VERSIONS:
-        try:
-            found = catalog.version_of(code, version)
-            _VERSIONS[key] = (str(found.sector.code), str(found.online_level))
-        except NotFound:
-            return ("", "")
-    return _VERSIONS[key]
-
-
-def forget() -> None:
-    _VERSIONS.clear()
+    """(sector code, online level) of a procedure version (catalog's per-process cache)."""
+    try:
+        found = catalog.version_of(code, version)
+    except NotFound:
+        return ("", "")
+    return (str(found.sector.code), str(found.online_level))
