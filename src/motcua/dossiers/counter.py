@@ -791,6 +791,22 @@ def _code_hash(consent_id: Any, code: str) -> str:
     return hmac.new(key, f"assist-consent:{consent_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+def _consent(
+    officer: OfficialRef, role: str, person: Identified, procedure_code: str, **fields: Any
+) -> AssistConsent:
+    """A consent of `person` to `officer` (assisting in `role`) for one procedure, unsaved."""
+    return AssistConsent(
+        personal_id=person.personal_id,
+        person_name=person.full_name,
+        assistant_id=officer.personal_id,
+        assistant_name=officer.full_name,
+        assistant_unit=officer.agency_code,
+        assistant_role=role,
+        procedure_code=procedure_code,
+        **fields,
+    )
+
+
 def request_consent_code(
     officer: OfficialRef, *, procedure_code: str, personal_id: str = "", qr: str = ""
 ) -> AssistConsent:
@@ -825,14 +841,11 @@ def request_consent_code(
         "người hỗ trợ nếu bạn đồng ý. Mã hết hạn sau 10 phút."
     )
     with transaction.atomic():
-        consent = AssistConsent(
-            personal_id=person.personal_id,
-            person_name=person.full_name,
-            assistant_id=officer.personal_id,
-            assistant_name=officer.full_name,
-            assistant_unit=officer.agency_code,
-            assistant_role=role,
-            procedure_code=procedure_code,
+        consent = _consent(
+            officer,
+            role,
+            person,
+            procedure_code,
             method=AssistConsent.Method.CODE,
             expires_at=now + CODE_TTL,
         )
@@ -955,14 +968,11 @@ def record_signature_consent(
     person = identify(officer, personal_id=personal_id, qr=qr)
     now = timezone.now()
     with transaction.atomic():
-        consent = AssistConsent(
-            personal_id=person.personal_id,
-            person_name=person.full_name,
-            assistant_id=officer.personal_id,
-            assistant_name=officer.full_name,
-            assistant_unit=officer.agency_code,
-            assistant_role=role,
-            procedure_code=procedure_code,
+        consent = _consent(
+            officer,
+            role,
+            person,
+            procedure_code,
             method=AssistConsent.Method.SIGNATURE,
             state=AssistConsent.State.GIVEN,
             given_at=now,
