@@ -454,7 +454,6 @@ def _file_member(parent: Dossier, child: Dossier, member: Any, facts: dict[str, 
         ) from exc
     child.data = cleaned
     child.prefill = prefill.to_json()
-    child.procedure_version = version.version
     records = _member_components(parent, child, member, prefill, facts, version)
     token = _BUSY.set(True)
     try:

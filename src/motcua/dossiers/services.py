@@ -531,11 +531,9 @@ def _same_dossier(done: Dossier, reference: str) -> Dossier:
 def _submit_locked(dossier: Dossier, applicant: Applicant) -> Dossier:
     if dossier.status != Status.DRAFT:
         raise IllegalTransition("Hồ sơ đã được nộp.")
-    # The procedure's current version and its form (the latest up to it); the dossier keeps
-    # the version it went in under.
+    # The procedure's current version and its form (the latest up to it).
     version = catalog.get_published(dossier.procedure_code)
     form = eforms.form_at(dossier.procedure_code, version.version)
-    dossier.procedure_version = version.version
     prefill = _prefill_of(dossier)
     cleaned = eforms.validate(form, dossier.data, prefill)
     records, missing = _components(dossier, prefill, version)
@@ -650,6 +648,7 @@ def _file_in(
     acting_for: str,
 ) -> Dossier:
     now = timezone.now()
+    dossier.procedure_version = version.version  # the dossier keeps the version it went in under
     dossier.code = _next_code(dossier.receiving_unit, now)
     dossier.lookup_secret = "".join(secrets.choice(SECRET_ALPHABET) for _ in range(8))
     dossier.submitted_at = now
