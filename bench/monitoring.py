@@ -97,14 +97,14 @@ CREATE TEMP TABLE bench_units AS
   FROM units_commune c;
 CREATE TEMP TABLE bench_d AS
 SELECT i,
-  md5('bench-dossier-' || (i + %(offset)s))::uuid AS id,
-  'BENCH-' || (i + %(offset)s) AS code,
+  md5('bench-dossier-' || i)::uuid AS id,
+  'BENCH-' || i AS code,
   (i * 7919) %% %(units)s AS un,
   (i * 31) %% %(procs)s AS pn,
   %(start)s::timestamptz + ((i::bigint * 104729) %% %(span)s) * interval '1 second' AS at,
   CASE WHEN i %% 20 < 14 THEN 'online' WHEN i %% 20 < 18 THEN 'counter' WHEN i %% 20 = 18 THEN 'post' ELSE 'assisted' END AS channel,
   (i * 13) %% 100 AS r1, (i * 17) %% 100 AS r2, (i * 23) %% 9 AS took, (i * 29) %% 5 + 1 AS score
-FROM generate_series(1, %(n)s) AS i;
+FROM generate_series(%(offset)s::bigint + 1, %(offset)s::bigint + %(n)s) AS i;
 CREATE TEMP TABLE bench_dd AS
 SELECT d.*, u.agency AS unit, p.code AS procedure_code, p.version AS procedure_version,
   p.name AS procedure_name, p.fee
@@ -116,7 +116,7 @@ INSERT INTO dossiers_dossier (id, code, draft_ref, procedure_code, procedure_ver
   applicant_id, applicant_kind, applicant_name, created_by, acting_basis, receiving_unit,
   receiving_unit_name, channel, assisted_by, status, data, prefill, fee_amount, payment_status,
   lookup_secret, created_at, updated_at, submitted_at, received_at, due_date, finished_at)
-SELECT id, code, 'BD' || (i + %(offset)s), procedure_code, procedure_version, left(procedure_name, 500),
+SELECT id, code, 'BD' || i, procedure_code, procedure_version, left(procedure_name, 500),
   '00109' || lpad(((i * 7) %% 9999999)::text, 7, '0'), 'person', '', 'bench', '', unit, unit, channel, '',
   CASE WHEN r1 < 4 THEN 'refused' WHEN r1 < 11 THEN 'processing' ELSE 'returned' END,
   '{}', '{}', fee, CASE WHEN fee > 0 THEN 'paid' ELSE 'not_required' END, 'BENCH',
@@ -141,15 +141,15 @@ FROM bench_ev e JOIN bench_dd d ON d.id = e.dossier_id ORDER BY e.at, e.dossier_
 INSERT INTO dossiers_componentrecord (dossier_id, component_position, component_name, registry, service, subject, record_version)
 SELECT id, 2, 'Căn cước', 'population', 'population.person.basic', '001090000001', '1' FROM bench_dd WHERE channel IN ('online', 'assisted');
 INSERT INTO dossiers_dossierfile (id, dossier_id, component_position, name, mime, size, sha256, file, uploaded_by, uploaded_at)
-SELECT md5('bench-file-' || (i + %(offset)s))::uuid, id, 1, 'a.pdf', 'application/pdf', 1000, md5(id::text) || md5(id::text), 'bench/a.pdf', 'bench', at - interval '2 minutes' FROM bench_dd;
+SELECT md5('bench-file-' || i)::uuid, id, 1, 'a.pdf', 'application/pdf', 1000, md5(id::text) || md5(id::text), 'bench/a.pdf', 'bench', at - interval '2 minutes' FROM bench_dd;
 INSERT INTO dossiers_digitization (id, kind, owner_id, owner_name, dossier_id, component_position, title, unit,
   digitized_by, digitized_at, pages, page_hashes, certified, certified_by, certified_at, copy, copy_sha256, wallet_document, data)
-SELECT md5('bench-scan-' || (i + %(offset)s))::uuid, 'component', '', '', id, 1, 'Tờ khai', unit, 'bench',
+SELECT md5('bench-scan-' || i)::uuid, 'component', '', '', id, 1, 'Tờ khai', unit, 'bench',
   at - interval '3 minutes', 2, '[]', r2 %% 2 = 0, '', NULL, '', '', '', '{}'
 FROM bench_dd WHERE channel = 'counter' AND r2 < 75;
 INSERT INTO results_resultdocument (id, dossier_code, procedure_code, template_code, template_version, title, owner_id,
   owner_name, issuer_code, issuer, signer_personal_id, signer_name, signing_provider, issued_at, sha256, file, data, status, status_reason)
-SELECT md5('bench-result-' || (i + %(offset)s))::uuid, code, procedure_code, 't', 1, 'Kết quả', '', '', '', 'UBND', '', '', 'local',
+SELECT md5('bench-result-' || i)::uuid, code, procedure_code, 't', 1, 'Kết quả', '', '', '', 'UBND', '', '', 'local',
   at + interval '3 hours' + took * interval '1 day' - interval '10 minutes', md5(code) || md5(code || 'x'), 'bench/r.pdf', '{}', 'valid', ''
 FROM bench_dd WHERE r1 >= 11 AND r2 < 80;
 INSERT INTO dossiers_rating (dossier_id, score, comment, rated_by, rated_at)
@@ -243,6 +243,14 @@ def main() -> int:
     parser.add_argument("--dossiers", type=int, default=100_000)
     parser.add_argument("--fresh", type=int, default=5_000, help="dossiers for the incremental run")
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="stop after the data (a later run against the same DATABASE_URL reuses it)",
+    )
+    parser.add_argument(
+        "--chunk", type=int, default=500_000, help="dossiers generated per transaction"
+    )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -260,8 +268,17 @@ def main() -> int:
     now = timezone.now()
     start = now - dt.timedelta(days=730)
     span = int((now - dt.timedelta(days=12) - start).total_seconds())
-    print(f"Generating {args.dossiers:,} dossiers over two years…", flush=True)
-    figures["generate_s"] = round(generate(args.dossiers, 0, start, span), 1)
+    have = _count("dossiers_dossier")
+    print(f"Generating {max(args.dossiers - have, 0):,} dossiers over two years…", flush=True)
+    took = 0.0
+    for offset in range(have, args.dossiers, args.chunk):
+        took += generate(min(args.chunk, args.dossiers - offset), offset, start, span)
+        done = min(offset + args.chunk, args.dossiers)
+        print(f"  {done:,} dossiers ({took:.0f} s)", flush=True)
+    figures["generate_s"] = round(took, 1)
+    figures["dossiers_before"] = have
+    if args.generate_only:
+        return 0
     events, ratings = _count("dossiers_dossierevent"), _count("dossiers_rating")
     figures.update({"events": events, "ratings": ratings})
     print(f"  {figures['generate_s']} s: {events:,} events, {ratings:,} ratings", flush=True)
@@ -280,7 +297,7 @@ def main() -> int:
     }
     print(f"Recompute: {figures['recompute']}", flush=True)
 
-    generate(args.fresh, args.dossiers, now - dt.timedelta(hours=6), 6 * 3600 - 120)
+    generate(args.fresh, _count("dossiers_dossier"), now - dt.timedelta(hours=6), 6 * 3600 - 120)
     started = time.perf_counter()
     fresh = services.catch_up(now=timezone.now() + dt.timedelta(hours=12))
     took = time.perf_counter() - started

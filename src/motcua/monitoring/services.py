@@ -164,14 +164,29 @@ def catch_up(
             return total
 
 
-def recompute(*, batch: int | None = None) -> UpdateReport:
+def recompute(*, batch: int | None = None, now: dt.datetime | None = None) -> UpdateReport:
     """Forget every counter and count the whole history again, in one transaction (the
-    pages keep showing the old figures until it commits)."""
+    pages keep showing the old figures until it commits): set-based in SQL
+    (`recount.count_all`, the same rules), then whatever the job would count after it
+    (`catch_up`), then every unit's judged reports."""
+    from . import recount
+
+    now = now or timezone.now()
     with transaction.atomic():
+        for source in (EVENTS, RATINGS):
+            Cursor.objects.get_or_create(source=source)
+        cursors = {c.source: c for c in Cursor.objects.select_for_update().order_by("source")}
         DayStat.objects.all().delete()
         MonthStat.objects.all().delete()
-        Cursor.objects.filter(source__in=(EVENTS, RATINGS)).update(last_id=0)
-        report = catch_up(batch=batch or RECOMPUTE_BATCH, reports=False)
+        counted = recount.count_all(now)
+        for source in (EVENTS, RATINGS):
+            cursors[source].last_id = counted[source][0]
+            cursors[source].save(update_fields=["last_id", "updated_at"])
+        report = UpdateReport(events=counted[EVENTS][1], ratings=counted[RATINGS][1])
+        rest = catch_up(batch=batch or RECOMPUTE_BATCH, now=now, reports=False)
+        report.events += rest.events
+        report.ratings += rest.ratings
+        report.waiting_on_gap = rest.waiting_on_gap
         rebuild_reports()
         return report
 

@@ -18,7 +18,9 @@ from .helpers import (
     FATHER,
     OFFICER,
     OTHER_CENTRE,
+    SIMPLE,
     WARD,
+    WARD_CENTRE,
     WITH_FEE,
     digitize,
     finish,
@@ -95,6 +97,103 @@ def test_incremental_batches_and_a_full_recompute_agree_exactly(world):
     units = {row[3] for row in incremental["reports"]}
     assert {WARD, "01", "79", "VN"} <= units
     assert {row[0] for row in incremental["reports"]} == {"month", "quarter", "year"}
+
+
+def _move(dossier, submitted: dt.datetime, gap: dt.timedelta, scan: dt.timedelta) -> None:
+    """Put a dossier's whole history at another time: its n-th row `n * gap` after the
+    submission, its files uploaded at the submission, its counter scan `scan` from the
+    submission, its e-result with the result (a minute after it, for a gap over 3 days):
+    equal times are the edges where `<=` and `<` differ."""
+    from motcua.dossiers.models import Digitization, Dossier, DossierFile, Rating
+    from motcua.results.models import ResultDocument
+
+    events = list(DossierEvent.objects.filter(dossier=dossier).order_by("seq"))
+    submit_seq = next(e.seq for e in events if e.action == "submitted")
+    for event in events:
+        at = submitted + (event.seq - submit_seq) * gap
+        DossierEvent.objects.filter(pk=event.pk).update(at=at)
+        if event.action == "result_ready":
+            shift = dt.timedelta(minutes=1 if gap > dt.timedelta(days=3) else 0)
+            ResultDocument.objects.filter(dossier_code=dossier.code).update(issued_at=at + shift)
+    Dossier.objects.filter(pk=dossier.pk).update(submitted_at=submitted)
+    DossierFile.objects.filter(dossier=dossier).update(uploaded_at=submitted)
+    Digitization.objects.filter(dossier=dossier).update(digitized_at=submitted + scan)
+    Rating.objects.filter(dossier=dossier).update(
+        rated_at=submitted + len(events) * gap + dt.timedelta(hours=1)
+    )
+
+
+def _upload(dossier, position: int, at: dt.datetime) -> None:
+    from motcua.dossiers.models import DossierFile
+
+    row = DossierFile.objects.create(
+        dossier=dossier,
+        component_position=position,
+        name="a.pdf",
+        mime="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        file="test/a.pdf",
+        uploaded_by=FATHER.actor_id,
+    )
+    DossierFile.objects.filter(pk=row.pk).update(uploaded_at=at)
+
+
+def test_the_sql_recount_follows_the_job_across_days_hours_and_holidays(world):
+    """The full recount is SQL written apart from the job's Python (`recount.py`): the
+    two agree on answers timely or not (the cut-off hour, weekends, Tết), results on time
+    or late, e-results issued before or after, scans before or after the submission."""
+    from motcua.core.calendar import VN_TZ
+
+    def local(*args: int) -> dt.datetime:
+        return dt.datetime(*args, tzinfo=VN_TZ)
+
+    a = submit(channel="counter", scanned=True)
+    finish(a, due=dt.date(2026, 2, 25))
+    b = submit(channel="counter", scanned=True)
+    finish(b, due=dt.date(2026, 5, 5), e_result=False)
+    c = submit(channel="assisted")
+    dossiers.request_supplement(str(c.code), actor=OFFICER, reason="Bổ sung")
+    dossiers.answer_supplement(FATHER, str(c.code))
+    dossiers.receive(str(c.code), actor=OFFICER)
+    d = submit(unit=OTHER_CENTRE)
+    dossiers.refuse(str(d.code), actor=OFFICER, reason="Sai thẩm quyền")
+    e = submit(WITH_FEE)
+    dossiers.mark_paid(str(e.code), actor="system:payments", receipt_number="BL-2")
+    finish(e)
+    f = submit()
+    dossiers.receive(str(f.code), actor=OFFICER)
+    draft = dossiers.create_draft(FATHER, SIMPLE, WARD_CENTRE, {})
+    dossiers.withdraw(FATHER, draft.reference)  # a draft dropped: not counted
+    dossiers.rate(FATHER, str(a.code), score=4)
+    dossiers.rate(FATHER, str(e.code), score=1)
+    hour, day = dt.timedelta(hours=1), dt.timedelta(days=1)
+    _move(a, local(2026, 2, 13, 17, 30), 3 * day, 0 * hour)  # after the cut-off, before Tết
+    _move(b, local(2026, 5, 2, 9, 0), 1 * day, hour)  # a Saturday; scanned afterwards
+    _upload(a, 1, local(2026, 2, 13, 17, 30))  # with the submission: counted
+    _upload(b, 1, local(2026, 5, 2, 8, 0))
+    _upload(b, 2, local(2026, 5, 2, 10, 0))  # after it: not counted
+    _move(c, local(2026, 9, 1, 16, 59), 2 * hour, hour)  # National Day holidays
+    _move(d, local(2025, 12, 31, 23, 50), 20 * dt.timedelta(minutes=1), hour)  # new year
+    _move(e, local(2026, 11, 20, 8, 0), 4 * day, hour)  # answered 4 days later: late
+    # At the cut-off hour, answered on the last timely day (a day later than before it).
+    _move(f, local(2026, 11, 23, 17, 0), 3 * day, hour)
+
+    services.catch_up(batch=3)
+    incremental = _snapshot()
+    services.recompute()
+
+    assert _snapshot() == incremental
+    months = {row[0] for row in incremental["month"]}
+    assert len(months) >= 5
+    totals = {
+        name: sum(row[3 + i] for row in incremental["month"]) for i, name in enumerate(COUNTERS)
+    }
+    assert 0 < totals["answered_timely"] < totals["answered"]
+    assert 0 < totals["walk_in_digitized"] < totals["walk_in"]
+    assert totals["finished_late"] and totals["finished_early"] + totals["finished_on_time"]
+    assert 0 < totals["results_digital"] < totals["finished"]
+    assert totals["components"] == totals["components_reused"] + 2
 
 
 def test_counts_are_what_happened_to_the_wards_dossiers(world):
