@@ -82,22 +82,25 @@ def context_for_token(raw_token: str) -> RequestContext | None:
         return None
     token = (
         get_access_token_model()
-        .objects.select_related("user", "application")
+        .objects.select_related(
+            "user",
+            "application",
+            "assurance__acting__actor",
+            "assurance__acting__subject",
+            "assurance__acting__mandate__grantor",
+        )
         .filter(token_checksum=_checksum(raw_token))
         .first()
-    )
+    )  # one query: the token, its account, client, assurance and acting-for basis
     if token is None or token.user is None or token.expires <= timezone.now():
         return None
     account: Account = token.user
     if not account.is_active:
         return None
-    assurance = (
-        TokenAssurance.objects.select_related(
-            "acting__actor", "acting__subject", "acting__mandate__grantor"
-        )
-        .filter(access_token=token)
-        .first()
-    )
+    try:
+        assurance: TokenAssurance | None = token.assurance
+    except TokenAssurance.DoesNotExist:
+        assurance = None
     level = assurance.level if assurance else account.assurance_level
     scopes = frozenset(token.scope.split())
     client_id = token.application.client_id if token.application else ""
