@@ -24,7 +24,7 @@ def _official(request: HttpRequest) -> Any:
     return workflow.official_ref(context_of(request).subject_id)
 
 
-class TaskOut(Schema):
+class CaseTaskOut(Schema):
     id: uuid.UUID
     dossier_code: str
     step: str
@@ -44,7 +44,7 @@ class QueueQuery(Schema):
     )
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     seq: int
     action: str
     from_status: str
@@ -55,7 +55,7 @@ class EventOut(Schema):
     note: str
 
 
-class PrefilledOut(Schema):
+class CasePrefilledOut(Schema):
     value: Any
     source: str
     read_only: bool
@@ -75,10 +75,10 @@ class CaseOut(Schema):
     submitted_at: dt.datetime | None
     due_date: dt.date | None
     data: dict[str, Any]
-    sources: dict[str, PrefilledOut]
+    sources: dict[str, CasePrefilledOut]
     files: list[FileOut]
-    timeline: list[EventOut]
-    tasks: list[TaskOut]
+    timeline: list[CaseEventOut]
+    tasks: list[CaseTaskOut]
     allowed_actions: list[str]
 
 
@@ -122,7 +122,7 @@ def case_out(case: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/queue", response={200: list[TaskOut], **PROBLEMS})
+@router.get("/queue", response={200: list[CaseTaskOut], **PROBLEMS})
 def queue(request: HttpRequest, params: Query[QueueQuery]) -> Any:
     """Hàng đợi: việc của tôi (đã nhận hoặc chưa ai nhận ở vai trò của tôi) hoặc của cả đơn vị
     (lãnh đạo), theo hạn xử lý."""
@@ -144,13 +144,13 @@ def act(request: HttpRequest, code: str, payload: ActionIn) -> Any:
     return case_out(workflow.case(official, code))
 
 
-@router.post("/tasks/{task_id}/claim", response={200: TaskOut, **PROBLEMS})
+@router.post("/tasks/{task_id}/claim", response={200: CaseTaskOut, **PROBLEMS})
 def claim(request: HttpRequest, task_id: uuid.UUID) -> Any:
     """Nhận xử lý một việc chưa ai nhận."""
     return workflow.claim(_official(request), task_id)
 
 
-@router.post("/tasks/{task_id}/assign", response={200: TaskOut, **PROBLEMS})
+@router.post("/tasks/{task_id}/assign", response={200: CaseTaskOut, **PROBLEMS})
 def assign(request: HttpRequest, task_id: uuid.UUID, payload: AssignIn) -> Any:
     """Lãnh đạo phân công (hoặc phân công lại) việc cho một cán bộ của đơn vị."""
     return workflow.assign(_official(request), task_id, payload.to)

@@ -64,13 +64,13 @@ class ReceiveIn(Schema):
     cash_receipt: str = Field("", max_length=40, description="số biên lai thu phí, lệ phí")
 
 
-class PrefilledOut(Schema):
+class CounterPrefilledOut(Schema):
     value: Any
     source: str
     read_only: bool
 
 
-class ComponentOut(Schema):
+class CounterComponentOut(Schema):
     position: int
     name: str
     required: bool
@@ -127,10 +127,10 @@ class CounterDossierOut(Schema):
     due_date: dt.date | None
     lookup_secret: str
     data: dict[str, Any]
-    prefill: dict[str, PrefilledOut]
+    prefill: dict[str, CounterPrefilledOut]
     problems: list[str]
     needs_consent: list[str]
-    components: list[ComponentOut]
+    components: list[CounterComponentOut]
 
 
 def digitization_out(record: Digitization) -> dict[str, Any]:
@@ -319,11 +319,11 @@ def paper_result(
 # ---------------------------------------------------------------------------- assisted
 
 
-class ConsentIn(WhoIn):
+class CounterConsentIn(WhoIn):
     procedure: str = Field(max_length=20)
 
 
-class ConsentOut(Schema):
+class CounterConsentOut(Schema):
     id: uuid.UUID
     personal_id: str
     person_name: str
@@ -361,8 +361,8 @@ def consent_out(consent: AssistConsent) -> dict[str, Any]:
     }
 
 
-@router.post("/consents", response={201: ConsentOut, **PROBLEMS})
-def request_code(request: HttpRequest, payload: ConsentIn) -> Any:
+@router.post("/consents", response={201: CounterConsentOut, **PROBLEMS})
+def request_code(request: HttpRequest, payload: CounterConsentIn) -> Any:
     """Gửi mã xác nhận một lần cho người dân (hộp thư, SMS tới số đã xác thực): người dân đọc
     mã cho người hỗ trợ nếu đồng ý. Chỉ lưu mã băm."""
     consent = counter.request_consent_code(
@@ -374,7 +374,7 @@ def request_code(request: HttpRequest, payload: ConsentIn) -> Any:
     return Status(201, consent_out(consent))
 
 
-@router.post("/consents/signature", response={201: ConsentOut, **PROBLEMS})
+@router.post("/consents/signature", response={201: CounterConsentOut, **PROBLEMS})
 def signature_consent(
     request: HttpRequest,
     procedure: Form[str],
@@ -394,7 +394,7 @@ def signature_consent(
     return Status(201, consent_out(consent))
 
 
-@router.post("/consents/{consent_id}/confirm", response={200: ConsentOut, **PROBLEMS})
+@router.post("/consents/{consent_id}/confirm", response={200: CounterConsentOut, **PROBLEMS})
 def confirm_code(request: HttpRequest, consent_id: uuid.UUID, payload: CodeIn) -> Any:
     """Mã người dân đọc lại; sai quá 5 lần hoặc hết hạn (10 phút) thì phải gửi mã mới."""
     return consent_out(counter.confirm_consent_code(_officer(request), consent_id, payload.code))

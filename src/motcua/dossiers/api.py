@@ -77,6 +77,7 @@ def get_form(request: HttpRequest, code: str) -> Any:
 class EventOut(Schema):
     seq: int
     action: str
+    action_label: str = Field(description="what the action is called, in Vietnamese")
     from_status: str
     to_status: str
     at: dt.datetime
@@ -167,6 +168,7 @@ def _event_out(event: DossierEvent, dossier: Dossier) -> dict[str, Any]:
     return {
         "seq": event.seq,
         "action": event.action,
+        "action_label": event.action_label,
         "from_status": event.from_status,
         "to_status": event.to_status,
         "at": event.at,

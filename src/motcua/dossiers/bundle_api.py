@@ -27,7 +27,7 @@ class BundleIn(Schema):
     data: dict[str, Any] = Field(default_factory=dict, description="the one form's data")
 
 
-class MemberOut(Schema):
+class BundleMemberOut(Schema):
     key: str
     code: str = Field(description="member procedure code")
     name: str
@@ -63,7 +63,7 @@ class BundleOut(Schema):
     submitted_at: dt.datetime | None
     due_date: dt.date | None
     next_step: str
-    members: list[MemberOut]
+    members: list[BundleMemberOut]
     timeline: list[TimelineOut]
 
 

@@ -54,16 +54,6 @@ ENDED = frozenset({Status.REFUSED, Status.WITHDRAWN})
 # Set while this module files or stops members itself: their events are not re-derived.
 _BUSY: ContextVar[bool] = ContextVar("bundles_busy", default=False)
 
-MEMBER_ACTIONS = {
-    "bundle_opened": "Mở hồ sơ liên thông",
-    "member_released": "Chuyển thành phần tới cơ quan giải quyết",
-    "member_result": "Thành phần có kết quả",
-    "member_refused": "Thành phần bị từ chối",
-    "member_stopped": "Thành phần dừng do thành phần phụ thuộc không có kết quả",
-    "member_blocked": "Thành phần chưa chuyển được",
-    "status_derived": "Cập nhật trạng thái chung",
-}
-
 
 class NotIntegrated(InvalidInput):
     code = "not-integrated"
@@ -181,7 +171,7 @@ def view(parent: Dossier) -> BundleView:
         TimelineRow(
             e.at,
             "",
-            MEMBER_ACTIONS.get(e.action, _action_label(e.action)),
+            e.action_label,
             Status(e.to_status).label,
             e.note,
         )
@@ -195,31 +185,13 @@ def view(parent: Dossier) -> BundleView:
                 TimelineRow(
                     e.at,
                     names.get(child.procedure_code, child.procedure_name),
-                    _action_label(e.action),
+                    e.action_label,
                     Status(e.to_status).label,
                     e.note,
                 )
             )
     rows.sort(key=lambda r: r.at)
     return BundleView(parent=parent, members=members, timeline=rows)
-
-
-def _action_label(action: str) -> str:
-    return {
-        "created": "Tạo hồ sơ",
-        "submitted": "Nộp hồ sơ",
-        "received": "Tiếp nhận",
-        "processing": "Đang giải quyết",
-        "paused": "Tạm dừng",
-        "supplement_requested": "Yêu cầu bổ sung",
-        "supplemented": "Đã bổ sung",
-        "refused": "Từ chối",
-        "result_ready": "Có kết quả (đã ký số)",
-        "returned": "Trả kết quả",
-        "withdrawn": "Rút hồ sơ",
-        "stopped": "Dừng",
-        "paid": "Đã nộp phí",
-    }.get(action, action)
 
 
 def next_step(bundle: BundleView) -> str:

@@ -85,6 +85,31 @@ class Dossier(models.Model):
         return self.code or self.draft_ref
 
 
+# What each history row's action is called on the pages and in the API (`action_label`); a
+# plain status change (`processing`, `paused`…) reads as the status it moved to.
+ACTION_LABELS = {
+    "created": "Tạo bản nháp hồ sơ",
+    "submitted": "Nộp hồ sơ",
+    "paid": "Nộp phí, lệ phí",
+    "received": "Tiếp nhận hồ sơ",
+    "refused": "Từ chối tiếp nhận",
+    "supplement_requested": "Yêu cầu bổ sung hồ sơ",
+    "supplemented": "Bổ sung hồ sơ",
+    "withdrawn": "Rút hồ sơ",
+    "result_ready": "Có kết quả (đã ký số)",
+    "returned": "Trả kết quả",
+    "stopped": "Dừng giải quyết",
+    # an integrated (bundle) dossier's own rows
+    "bundle_opened": "Mở hồ sơ liên thông",
+    "member_released": "Chuyển thành phần tới cơ quan giải quyết",
+    "member_result": "Thành phần có kết quả",
+    "member_refused": "Thành phần bị từ chối",
+    "member_stopped": "Thành phần dừng do thành phần phụ thuộc không có kết quả",
+    "member_blocked": "Thành phần chưa chuyển được",
+    "status_derived": "Cập nhật trạng thái chung",
+}
+
+
 class DossierEvent(models.Model):
     """One append-only history row (lịch sử xử lý): every action on a dossier."""
 
@@ -107,6 +132,12 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} #{self.seq} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        if self.action in ACTION_LABELS:
+            return ACTION_LABELS[self.action]
+        return str(Status(self.action).label) if self.action in Status.values else self.action
 
 
 class DossierFile(models.Model):

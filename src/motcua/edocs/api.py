@@ -42,7 +42,7 @@ class KeyOut(Schema):
     retired_at: dt.datetime | None
 
 
-class EventOut(Schema):
+class EdocEventOut(Schema):
     state: str
     actor: str
     note: str
@@ -56,10 +56,10 @@ class DeliveryOut(Schema):
     state_label: str
     reason: str
     assignee: str
-    events: list[EventOut]
+    events: list[EdocEventOut]
 
 
-class DocumentOut(Schema):
+class EdocDocumentOut(Schema):
     id: uuid.UUID
     origin_id: uuid.UUID
     direction: str
@@ -85,7 +85,7 @@ class DocumentOut(Schema):
     handling: DeliveryOut | None = Field(description="văn bản đến: trạng thái xử lý")
 
 
-class FileOut(Schema):
+class EdocFileOut(Schema):
     index: int
     name: str
     media_type: str
@@ -100,7 +100,7 @@ class ContentOut(Schema):
     summary: str
     signer_name: str
     signer_position: str
-    files: list[FileOut]
+    files: list[EdocFileOut]
 
 
 class AttachmentIn(Schema):
@@ -130,7 +130,7 @@ class BoxQuery(Schema):
     box: str = Field("incoming", pattern="^(incoming|outgoing)$")
 
 
-class AssignIn(Schema):
+class EdocAssignIn(Schema):
     assignee: str = Field(min_length=12, max_length=12, description="số định danh cán bộ")
     note: str = Field("", max_length=2000)
 
@@ -246,7 +246,7 @@ def keys(request: HttpRequest, agency_code: str) -> Any:
     ]
 
 
-@router.get("/documents", response={200: list[DocumentOut], **PROBLEMS})
+@router.get("/documents", response={200: list[EdocDocumentOut], **PROBLEMS})
 def documents(request: HttpRequest, params: Query[BoxQuery]) -> Any:
     """Văn bản đến hoặc văn bản đi của cơ quan, mới nhất trước."""
     me = _me(request)
@@ -254,14 +254,14 @@ def documents(request: HttpRequest, params: Query[BoxQuery]) -> Any:
     return [document_out(d) for d in found[:200]]
 
 
-@router.post("/documents", response={201: DocumentOut, **PROBLEMS})
+@router.post("/documents", response={201: EdocDocumentOut, **PROBLEMS})
 def send(request: HttpRequest, payload: SendIn) -> Any:
     """Ban hành và gửi văn bản: cấp số, ký số PAdES, đóng gói, ký gói, mã hóa nếu là văn bản
     mật, gửi tới từng nơi nhận."""
     return Status(201, document_out(services.send(_me(request), _draft(payload))))
 
 
-@router.get("/documents/{document_id}", response={200: DocumentOut, **PROBLEMS})
+@router.get("/documents/{document_id}", response={200: EdocDocumentOut, **PROBLEMS})
 def get_document(request: HttpRequest, document_id: uuid.UUID) -> Any:
     """Thông tin văn bản và trạng thái từng nơi nhận (không giải mã nội dung)."""
     return document_out(services.get(_me(request), document_id))
@@ -298,7 +298,7 @@ def export(request: HttpRequest, document_id: uuid.UUID) -> Any:
     return response
 
 
-@router.post("/packages", response={201: DocumentOut, **PROBLEMS})
+@router.post("/packages", response={201: EdocDocumentOut, **PROBLEMS})
 def import_package(request: HttpRequest, file: File[UploadedFile]) -> Any:
     """Nhập một gói motcua-edoc/1 nhận từ hệ thống khác cho cơ quan của người gọi; gói bị sửa,
     không đúng nơi nhận hoặc chữ ký không hợp lệ bị từ chối kèm lý do."""
@@ -316,15 +316,15 @@ def register(request: HttpRequest, document_id: uuid.UUID) -> Any:
     return {"book": entry.book, "year": entry.year, "number": entry.number}
 
 
-@router.post("/documents/{document_id}/assign", response={200: DocumentOut, **PROBLEMS})
-def assign(request: HttpRequest, document_id: uuid.UUID, payload: AssignIn) -> Any:
+@router.post("/documents/{document_id}/assign", response={200: EdocDocumentOut, **PROBLEMS})
+def assign(request: HttpRequest, document_id: uuid.UUID, payload: EdocAssignIn) -> Any:
     """Giao xử lý cho một cán bộ của cơ quan."""
     me = _me(request)
     services.assign(me, document_id, payload.assignee, payload.note)
     return document_out(services.get(me, document_id))
 
 
-@router.post("/documents/{document_id}/done", response={200: DocumentOut, **PROBLEMS})
+@router.post("/documents/{document_id}/done", response={200: EdocDocumentOut, **PROBLEMS})
 def done(request: HttpRequest, document_id: uuid.UUID, payload: NoteIn) -> Any:
     """Đánh dấu đã xử lý xong."""
     me = _me(request)
@@ -332,7 +332,7 @@ def done(request: HttpRequest, document_id: uuid.UUID, payload: NoteIn) -> Any:
     return document_out(services.get(me, document_id))
 
 
-@router.post("/documents/{document_id}/return", response={200: DocumentOut, **PROBLEMS})
+@router.post("/documents/{document_id}/return", response={200: EdocDocumentOut, **PROBLEMS})
 def return_document(request: HttpRequest, document_id: uuid.UUID, payload: ReasonIn) -> Any:
     """Trả lại văn bản cho cơ quan gửi, kèm lý do."""
     me = _me(request)
@@ -340,20 +340,20 @@ def return_document(request: HttpRequest, document_id: uuid.UUID, payload: Reaso
     return document_out(services.get(me, document_id))
 
 
-@router.post("/documents/{document_id}/recall", response={200: DocumentOut, **PROBLEMS})
+@router.post("/documents/{document_id}/recall", response={200: EdocDocumentOut, **PROBLEMS})
 def recall(request: HttpRequest, document_id: uuid.UUID, payload: ReasonIn) -> Any:
     """Thu hồi văn bản đi, kèm lý do."""
     return document_out(services.recall(_me(request), document_id, payload.reason))
 
 
-@router.post("/documents/{document_id}/replace", response={201: DocumentOut, **PROBLEMS})
+@router.post("/documents/{document_id}/replace", response={201: EdocDocumentOut, **PROBLEMS})
 def replace(request: HttpRequest, document_id: uuid.UUID, payload: ReplaceIn) -> Any:
     """Ban hành văn bản thay thế văn bản đi này, kèm lý do."""
     new = services.replace(_me(request), document_id, _draft(payload), payload.reason)
     return Status(201, document_out(new))
 
 
-@router.post("/documents/{document_id}/forward", response={201: DocumentOut, **PROBLEMS})
+@router.post("/documents/{document_id}/forward", response={201: EdocDocumentOut, **PROBLEMS})
 def forward(request: HttpRequest, document_id: uuid.UUID, payload: ForwardIn) -> Any:
     """Chuyển văn bản tới cơ quan khác bằng phiếu chuyển; ghi nhật ký."""
     slip = services.forward(

@@ -102,7 +102,7 @@ class EvidenceOut(Schema):
     added_at: dt.datetime
 
 
-class TaskOut(Schema):
+class PlanTaskOut(Schema):
     code: str
     title: str
     group: int
@@ -118,7 +118,7 @@ class TaskOut(Schema):
     evidence: list[EvidenceOut]
 
 
-@router.get("/tasks", response={200: list[TaskOut], **PROBLEMS})
+@router.get("/tasks", response={200: list[PlanTaskOut], **PROBLEMS})
 def tasks(request: HttpRequest, params: Query[TaskQuery]) -> Any:
     """Nhiệm vụ của kế hoạch giao cho đơn vị của cán bộ (tất cả với Trung tâm quốc gia);
     `late=true`: quá hạn mà chưa có sản phẩm đầu ra được xác nhận, dù báo cáo thế nào."""
@@ -126,7 +126,7 @@ def tasks(request: HttpRequest, params: Query[TaskQuery]) -> Any:
     found = selectors.tasks(late=params.late, unit=None if viewer.national else viewer.home)
     return [
         {
-            **{k: getattr(t, k) for k in TaskOut.model_fields if k not in ("late", "evidence")},
+            **{k: getattr(t, k) for k in PlanTaskOut.model_fields if k not in ("late", "evidence")},
             "late": services.is_late(t),
             "evidence": [
                 {"link": e.link or e.file.name, "note": e.note, "added_at": e.added_at}

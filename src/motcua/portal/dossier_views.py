@@ -26,25 +26,6 @@ from .context import PortalUser, citizen_required
 from .forms_render import form_rows, parse_post
 from .oidc import SESSION_ACTING
 
-# The history's action codes as a person reads them (lịch sử xử lý).
-EVENT_LABELS = {
-    "created": "Tạo bản nháp hồ sơ",
-    "submitted": "Nộp hồ sơ",
-    "paid": "Nộp phí, lệ phí",
-    "received": "Tiếp nhận hồ sơ",
-    "refused": "Từ chối tiếp nhận",
-    "supplement_requested": "Yêu cầu bổ sung hồ sơ",
-    "supplemented": "Bổ sung hồ sơ",
-    "withdrawn": "Rút hồ sơ",
-}
-
-
-def _event_label(action: str) -> str:
-    """A known action's label; a plain status change reads as the status it moved to."""
-    if action in EVENT_LABELS:
-        return EVENT_LABELS[action]
-    return str(Status(action).label) if action in Status.values else action
-
 
 def _applicant(request: HttpRequest) -> dossiers.Applicant:
     user: PortalUser = request.portal_user  # type: ignore[attr-defined]
@@ -159,7 +140,7 @@ def _page_context(dossier: Dossier, errors: dict[str, str]) -> dict[str, Any]:
         "prefill": prefill,
         "next_step": dossiers.next_step(dossier),
         "timeline": [
-            {"at": e.at, "action": _event_label(e.action), "note": e.note}
+            {"at": e.at, "action": e.action_label, "note": e.note}
             for e in dossiers.timeline(dossier)
         ],
         "files": list(dossier.files.all()),

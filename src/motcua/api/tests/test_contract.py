@@ -17,6 +17,40 @@ def test_committed_openapi_schema_matches_the_code():
     assert json.loads(json.dumps(generated, sort_keys=True)) == committed
 
 
+def _schemas(model: object, found: dict[str, set[str]], seen: set[int]) -> None:
+    """Every pydantic model reachable from `model` (fields, lists, unions), by name."""
+    import typing
+
+    from pydantic import BaseModel
+
+    if id(model) in seen:
+        return
+    seen.add(id(model))
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        if not model.__name__.startswith("Ninja"):  # ninja's per-operation wrappers
+            where = f"{model.__module__}.{model.__qualname__}"
+            found.setdefault(model.__name__, set()).add(where)
+        for field in model.model_fields.values():
+            _schemas(field.annotation, found, seen)
+    for argument in typing.get_args(model):
+        _schemas(argument, found, seen)
+
+
+def test_no_two_schemas_share_a_name():
+    """The OpenAPI components are keyed by class name: two different classes of one name
+    (say each app's `EventOut`) leave one documented for both, and clients of the other
+    endpoints are told the wrong shape."""
+    found: dict[str, set[str]] = {}
+    seen: set[int] = set()
+    for _prefix, router in api._routers:
+        for operations in router.path_operations.values():
+            for operation in operations.operations:
+                for model in [*operation.models, *operation.response_models.values()]:
+                    _schemas(model, found, seen)
+    assert len(found) > 50
+    assert {name: sorted(at) for name, at in found.items() if len(at) > 1} == {}
+
+
 def test_openapi_and_docs_are_served(client):
     schema = client.get("/api/v1/openapi.json")
     assert schema.status_code == 200

@@ -114,7 +114,9 @@ def test_another_role_of_the_same_unit_does_not_see_the_dossier(client, submitte
     assert response.status_code == 404
     officer = appoint("001080000203", WARD_CENTRE, "one_stop_officer")
     as_official(client, officer, WARD_CENTRE)
-    assert client.get(f"/can-bo/ho-so/{submitted.code}/").status_code == 200
+    page = client.get(f"/can-bo/ho-so/{submitted.code}/")
+    assert page.status_code == 200
+    assert "— Nộp hồ sơ (" in page.content.decode()  # the history in words, not codes
 
 
 def test_a_leader_whose_certificate_was_revoked_cannot_sign(client, submitted, settings, tmp_path):

@@ -97,6 +97,7 @@ def test_birth_registration_journey_from_draft_to_public_lookup(client, world):
     assert body["status"] == "submitted"
     assert body["code"].startswith(WARD_CENTRE.upper() + "-")
     assert [e["action"] for e in body["timeline"]] == ["created", "submitted"]
+    assert body["timeline"][1]["action_label"] == "Nộp hồ sơ"
     # The ID card the state holds was not uploaded: the registry record stood in for it.
     record = ComponentRecord.objects.get(dossier__code=body["code"], registry="population")
     assert record.subject == PARENT_ID and record.record_version

@@ -205,7 +205,7 @@ def test_results_flow_on_by_data_through_three_agencies_to_both_wallets(agencies
     assert [m.state for m in view.members] == ["result", "result", "result"]
     assert any("Nguyễn Minh Tuệ" in str(m.dossier.data) for m in view.members)
     labels = [row.action for row in view.timeline]
-    assert "Thành phần có kết quả" in labels and "Tiếp nhận" in labels
+    assert "Thành phần có kết quả" in labels and "Tiếp nhận hồ sơ" in labels
 
 
 def test_a_refused_birth_registration_stops_residence_and_insurance(agencies):

@@ -79,6 +79,8 @@ def test_birth_registration_on_the_web_from_form_to_receipt(client, world):  # n
     assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF-")
     mine = client.get("/ho-so/").content.decode()
     assert dossier.code in mine and "Đã nộp" in mine
+    history = client.get(f"/ho-so/{dossier.code}/").content.decode()
+    assert "— Nộp hồ sơ" in history and "— submitted" not in history  # said, not coded
 
     client.logout()
     public = client.get("/tra-cuu-ho-so/", {"ma": dossier.code, "bi-mat": dossier.lookup_secret})
