@@ -369,6 +369,7 @@ def revoke_document(document_id: Any, *, actor: str, reason: str) -> ResultDocum
         document.status_reason = reason[:500]
         document.status_changed_at = timezone.now()
         document.save(update_fields=["status", "status_reason", "status_changed_at"])
+        wallet.revoke_document(f"result:{document.pk}", actor=actor, reason=reason)
         audit.record(
             actor=actor,
             action="results.document.revoked",
@@ -403,6 +404,7 @@ def replace_document(
         locked.status_reason = reason[:500]
         locked.status_changed_at = timezone.now()
         locked.save(update_fields=["status", "status_reason", "status_changed_at"])
+        wallet.revoke_document(f"result:{locked.pk}", actor=signer_personal_id, reason=reason)
         new = _store(prepared)
         locked.replaced_by = new
         locked.save(update_fields=["replaced_by"])

@@ -82,6 +82,26 @@ def add_document(
     return document
 
 
+def revoke_document(key: str, *, actor: str, reason: str) -> WalletDocument | None:
+    """The issuer withdrew the document delivered under `key` (a result revoked or replaced):
+    it stays in the wallet, marked revoked, so the owner sees what happened and no one takes
+    it for valid. None when nothing was delivered under that key."""
+    _check_key(key)
+    document = WalletDocument.objects.select_for_update().filter(idempotency_key=key).first()
+    if document is None or document.status == WalletDocument.Status.REVOKED:
+        return document
+    document.status = WalletDocument.Status.REVOKED
+    document.save(update_fields=["status"])
+    audit.record(
+        actor=actor,
+        action="wallet.document.revoked",
+        target_type="wallet.document",
+        target_id=str(document.id),
+        data={"owner": document.owner_id, "reason": reason[:500]},
+    )
+    return document
+
+
 def _same_owner(item: Any, stored: str, given: str) -> Any:
     if stored != given:
         raise Conflict(_("Khóa chống trùng đã được dùng cho chủ thể khác."), param="key")

@@ -80,6 +80,13 @@ def test_parent_switches_to_acting_for_the_child_and_back(client, parent):
     assert "Giấy xác nhận cư trú" in client.get("/vi-giay-to/").content.decode()
 
 
+def test_a_withdrawn_document_is_shown_as_revoked_in_the_wallet(client, parent):
+    wallet.revoke_document("p1", actor="test", reason="Cấp nhầm")
+    log_in(client, parent)
+    page = client.get("/vi-giay-to/").content.decode()
+    assert "Giấy xác nhận cư trú" in page and "Đã thu hồi" in page
+
+
 def test_a_stranger_cannot_switch_to_the_child(client, parent):
     stranger = make_person("038090001122", full_name="Lê Minh Cường")
     log_in(client, stranger)

@@ -116,3 +116,20 @@ def test_revoked_and_replaced_results_fail_verification(leader):
         revoked = services.verify_pdf(handle.read())
     assert not revoked.valid and revoked.status == "revoked"
     assert any("thu hồi" in r for r in revoked.reasons)
+
+
+def test_the_owners_wallet_shows_revoked_and_replaced_results_as_no_longer_valid(leader):
+    from motcua.wallet.models import WalletDocument
+
+    dossier = received_dossier()
+    first = services.issue_for_dossier(dossier.code, signer_personal_id=leader)
+    second = services.replace_document(first.pk, signer_personal_id=leader, reason="Sai", data={})
+
+    def in_wallet(document):
+        return WalletDocument.objects.get(idempotency_key=f"result:{document.pk}")
+
+    assert not in_wallet(first).is_valid and in_wallet(first).status == "revoked"
+    assert in_wallet(second).is_valid
+    services.revoke_document(second.pk, actor=leader, reason="Cấp sai thẩm quyền")
+    assert not in_wallet(second).is_valid
+    assert WalletDocument.objects.filter(owner_id=first.owner_id).count() == 2  # kept, marked
