@@ -99,6 +99,7 @@ ACTION_LABELS = {
     "result_ready": "Có kết quả (đã ký số)",
     "returned": "Trả kết quả",
     "stopped": "Dừng giải quyết",
+    "forwarded": "Chuyển hồ sơ đến",
     # an integrated (bundle) dossier's own rows
     "bundle_opened": "Mở hồ sơ liên thông",
     "member_released": "Chuyển thành phần tới cơ quan giải quyết",

@@ -66,7 +66,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 EDITABLE = frozenset({Status.DRAFT})
 # Actions recorded in the history that do not change the status.
-SAME_STATUS_ACTIONS = frozenset({"created", "paid"})
+SAME_STATUS_ACTIONS = frozenset({"created", "paid", "forwarded"})
 # A component whose name starts so is the declaration itself: the e-form fills it.
 FORM_COMPONENT_PREFIX = "Tờ khai"
 MAX_DATA_BYTES = 200_000
@@ -883,6 +883,25 @@ def advance(code: str, to_status: str, *, actor: str, note: str = "") -> Dossier
         dossier.finished_at = timezone.now()
     dossier.save()
     return dossier
+
+
+@transaction.atomic
+def record_forwarding(
+    code: str, *, from_unit: str, to_unit: str, to_name: str, actor: str
+) -> DossierEvent:
+    """The office moved the dossier on to another agency (the next step of its process is
+    there): a history row the applicant reads, the status unchanged."""
+    dossier = _office(code)
+    event = _event(
+        dossier,
+        "forwarded",
+        dossier.status,
+        actor=actor,
+        note=to_name[:2000],
+        data={"from_unit": from_unit, "to_unit": to_unit},
+    )
+    dossier.save()
+    return event
 
 
 def mark_paid(reference: str, *, actor: str, receipt_number: str) -> None:

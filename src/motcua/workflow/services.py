@@ -686,6 +686,14 @@ def act(
         if target in process.steps and action != "request_supplement":
             dossier = dossiers.get_by_code(code)  # fresh: received_at, due date, status
             following = _open(dossier, process, target, now=timezone.now())
+            if following.unit != locked.unit:
+                dossiers.record_forwarding(
+                    code,
+                    from_unit=locked.unit,
+                    to_unit=following.unit,
+                    to_name=_agency_name(following.unit),
+                    actor=official.personal_id,
+                )
         _audit(
             official,
             f"act.{action}",
@@ -695,6 +703,13 @@ def act(
             next_unit=following.unit if following else "",
         )
         return following
+
+
+def _agency_name(code: str) -> str:
+    try:
+        return str(units.get_agency(code).name)
+    except NotFound:
+        return code
 
 
 def _dossier_effect(

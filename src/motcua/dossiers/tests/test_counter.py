@@ -130,7 +130,8 @@ def test_a_walk_in_birth_registration_is_scanned_certified_and_received_at_once(
     assert received.status == "received"
     assert received.code.startswith(TQ_CENTRE.upper())
     assert received.due_date is not None
-    assert [e.action for e in dossiers.timeline(received)][-2:] == ["submitted", "received"]
+    history = [e.action for e in dossiers.timeline(received)]
+    assert history[-3:] == ["submitted", "received", "forwarded"]  # on to the committee
     nxt = Task.objects.get(dossier_id=received.id, state="open")
     assert (nxt.unit, nxt.role) == (TQ_COMMITTEE, "specialist")
     # The receipt reaches the father's e-wallet and inbox; it names the officer.

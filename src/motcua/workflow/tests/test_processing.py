@@ -66,7 +66,8 @@ def test_the_commune_process_runs_to_a_result_in_the_e_wallet(ward, results):
     assert dossier.status == Status.RETURNED
     assert results == [(dossier.code, ward["chairman"].personal_id, None)]
     actions = [e.action for e in dossiers.timeline(dossier)]
-    assert actions[-4:] == ["received", "processing", "result_ready", "returned"]
+    # received at the centre, forwarded to the ward's committee, where it is decided
+    assert actions[-5:] == ["received", "forwarded", "processing", "result_ready", "returned"]
     steps = Task.objects.filter(dossier_id=dossier.id).order_by("seq")
     assert [(t.step, t.action, t.state) for t in steps] == [
         ("receive", "accept", "done"),
@@ -247,6 +248,18 @@ def test_the_province_process_signs_at_the_department_and_returns_at_the_centre(
     dossier.refresh_from_db()
     assert dossier.status == Status.RETURNED
     assert results == [(dossier.code, director.personal_id, None)]
+    # The applicant's history says where the dossier went: centre → department → police
+    # → department → centre, each a row that leaves the status as it was.
+    moves = [e for e in dossiers.timeline(dossier) if e.action == "forwarded"]
+    assert [m.data["to_unit"] for m in moves] == [
+        "01.so-tp",
+        "01.ca",
+        "01.so-tp",
+        PROVINCE_CENTRE,
+    ]
+    assert moves[0].note.startswith("Sở Tư pháp")  # the agency's name, not its code
+    assert moves[0].action_label == "Chuyển hồ sơ đến"
+    assert all(m.from_status == m.to_status for m in moves)
 
 
 def test_replaying_every_dossiers_history_gives_its_stored_status(ward, results):
