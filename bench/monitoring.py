@@ -16,9 +16,10 @@ e-result; 30% of the returned are rated; fees paid online on 60% of the fee-bear
 75% of the counter dossiers have a component digitized at the counter before submission.
 Event ids follow event time, as in production. Then:
 
-1. `monitoring.services.recompute()`: seconds, events/s (the same code as the incremental
-   job, so also its steady cost per event in large batches), ending with the judged
-   reports (`UnitReport`) of every unit, month, quarter and year rebuilt from the months;
+1. `monitoring.services.recompute()`: seconds, rows/s (the set-based SQL recount of
+   `monitoring/recount.py`, the job's rules), ending with the judged reports
+   (`UnitReport`) of every unit, month, quarter and year rebuilt from the months, then
+   those reports rebuilt once more alone, timed apart;
 2. incremental: `--fresh` more dossiers' events at the current time, counted by
    `catch_up()` with the production batch size, judging again the units and periods each
    batch touches: ms per event;
