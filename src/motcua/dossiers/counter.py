@@ -32,6 +32,7 @@ from motcua.catalog import selectors as catalog
 from motcua.core import uploads
 from motcua.core.calendar import VN_TZ
 from motcua.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from motcua.units import selectors as units
 
 from . import receipt, services
 from .errors import DossierNotFound, PaymentRequired
@@ -491,15 +492,6 @@ def _refresh_pages(record: Digitization) -> None:
     record.pages, record.page_hashes = len(hashes), hashes
 
 
-def _unit_name(code: str) -> str:
-    from motcua.units import selectors as units
-
-    try:
-        return str(units.get_agency(code).name)
-    except NotFound:
-        return code
-
-
 def _certify(record: Digitization, officer: OfficialRef) -> None:
     """Sign the electronic copy: a PDF naming the owner, the paper, every page's SHA-256
     and the image pages themselves, signed (PAdES) by the officer."""
@@ -513,7 +505,7 @@ def _certify(record: Digitization, officer: OfficialRef) -> None:
             with item.file.open("rb") as handle:
                 images.append(handle.read())
     now = timezone.now()
-    unit = _unit_name(record.unit)
+    unit = units.agency_name(record.unit)
     rows = [
         ("Chủ sở hữu", f"{record.owner_name} — {record.owner_id}".strip(" —")),
         ("Giấy tờ", record.title),
@@ -836,7 +828,7 @@ def request_consent_code(
         )
     code = f"{secrets.randbelow(1_000_000):06d}"
     text = (
-        f"{officer.full_name or officer.personal_id} ({_unit_name(officer.agency_code)}) đề "
+        f"{officer.full_name or officer.personal_id} ({units.agency_name(officer.agency_code)}) đề "
         f"nghị nộp hồ sơ “{version.name}” thay bạn. Mã xác nhận: {code}. Chỉ đọc mã này cho "
         "người hỗ trợ nếu bạn đồng ý. Mã hết hạn sau 10 phút."
     )

@@ -74,6 +74,14 @@ def get_agency(code: str) -> Agency:
         raise NotFound(f"Không có cơ quan, đơn vị mã {code}.") from None
 
 
+def agency_name(code: str) -> str:
+    """The agency's name, or its code when no agency has that code (texts for people)."""
+    try:
+        return str(get_agency(code).name)
+    except NotFound:
+        return code
+
+
 def service_centres(province_code: str, commune_code: str | None = None) -> QuerySet[Agency]:
     """Public Administration Service Centers of a province (commune_code None: the province's
     own) or of one commune."""

@@ -691,7 +691,7 @@ def act(
                     code,
                     from_unit=locked.unit,
                     to_unit=following.unit,
-                    to_name=_agency_name(following.unit),
+                    to_name=units.agency_name(following.unit),
                     actor=official.personal_id,
                 )
         _audit(
@@ -703,13 +703,6 @@ def act(
             next_unit=following.unit if following else "",
         )
         return following
-
-
-def _agency_name(code: str) -> str:
-    try:
-        return str(units.get_agency(code).name)
-    except NotFound:
-        return code
 
 
 def _dossier_effect(
@@ -853,10 +846,7 @@ def _apologise_if_overdue(code: str, now: dt.datetime) -> ApologyLetter | None:
     new_date = default_calendar().add_working_days(now, process.apology_days)
     leaders = officials_at(task.unit, "leader")
     signer = leaders[0] if leaders else ""
-    try:
-        agency_name = units.get_agency(task.unit).name
-    except NotFound:
-        agency_name = task.unit
+    agency_name = units.agency_name(task.unit)
     reason = (
         f"Hồ sơ chưa được giải quyết đúng hạn tại bước “{task.label}” ({agency_name}); "
         "cơ quan đang khẩn trương hoàn thành."
