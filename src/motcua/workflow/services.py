@@ -544,10 +544,10 @@ def case(official: OfficialRef, code: str) -> Case:
 
 
 def _may_see(official: OfficialRef, task: Task) -> bool:
-    if task.assignee == official.personal_id:
-        return True
-    return task.unit in official.units and (
-        task.role in official.roles or "leader" in official.roles
+    return (
+        task.assignee == official.personal_id
+        or official.holds(task.role, task.unit)
+        or official.holds("leader", task.unit)
     )
 
 
