@@ -30,7 +30,7 @@ from motcua.audit import services as audit
 from motcua.core.calendar import VN_TZ, default_calendar
 from motcua.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
-from . import access, sources
+from . import access, selectors, sources
 from .access import NATIONAL
 from .indexes import compute, conf
 from .models import (
@@ -203,16 +203,9 @@ def rebuild_reports() -> int:
 
 def _periods_of(month: dt.date) -> list[tuple[str, dt.date, dt.date]]:
     """(kind, first day, last day) of the month, quarter and year a month belongs to."""
-
-    def end(year: int, last_month: int) -> dt.date:
-        return dt.date(year + last_month // 12, last_month % 12 + 1, 1) - dt.timedelta(days=1)
-
-    q = (month.month - 1) // 3
-    return [
-        ("month", month, end(month.year, month.month)),
-        ("quarter", dt.date(month.year, 3 * q + 1, 1), end(month.year, 3 * q + 3)),
-        ("year", dt.date(month.year, 1, 1), dt.date(month.year, 12, 31)),
-    ]
+    quarter = (month.month - 1) // 3 + 1
+    codes = (f"{month:%Y-%m}", f"{month.year}-Q{quarter}", str(month.year))
+    return [(p.kind, p.first, p.last) for p in map(selectors.period, codes)]
 
 
 def refresh_reports(touched: Iterable[Any] | None) -> int:
@@ -221,21 +214,16 @@ def refresh_reports(touched: Iterable[Any] | None) -> int:
     quarter and year they fall in, replacing their `UnitReport` rows; every unit of every
     month counted when `touched` is None. The number of rows written."""
     everything = touched is None
-    months = (
-        set(MonthStat.objects.values_list("month", flat=True).distinct())
-        if everything
-        else {key[0] for key in touched or ()}
-    )
     plan: dict[tuple[str, dt.date, dt.date], tuple[set[str], set[str]]] = {}
-    for key in () if everything else touched or ():
-        month, province, commune = key
+    if touched is None:
+        months = MonthStat.objects.values_list("month", flat=True).distinct()
+        plan = {period: (set(), set()) for m in months for period in _periods_of(m)}
+    for month, province, commune in touched or ():
         for period in _periods_of(month):
             communes, provinces = plan.setdefault(period, (set(), set()))
             if commune:
                 communes.add(commune)
             provinces.add(province)
-    if everything:
-        plan = {period: (set(), set()) for m in months for period in _periods_of(m)}
     thresholds = conf("THRESHOLDS")
     sums = {name: Sum(name) for name in COUNTERS}
     written = 0
