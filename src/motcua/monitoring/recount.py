@@ -38,9 +38,32 @@ from motcua.results.models import ResultDocument
 from . import sources
 from .indexes import conf
 from .models import COUNTERS, DayStat, MonthStat
-from .services import PAYMENT_PLATFORM, _within_a_working_day, unit_of
+from .services import (
+    COUNTED_ACTIONS,
+    EVENTS,
+    PAYMENT_PLATFORM,
+    RATINGS,
+    _within_a_working_day,
+    unit_of,
+)
 
 TIMELY_HORIZON = 60  # days after a submission searched for the last timely answer
+TEMP_TABLES = (
+    "units",
+    "versions",
+    "timely",
+    "answer",
+    "result",
+    "scan",
+    "records",
+    "positions",
+    "uploaded",
+)
+
+
+def _listed(values: tuple[str, ...]) -> str:
+    """An SQL list of constant strings: `'a', 'b'`."""
+    return ", ".join(f"'{v}'" for v in values)
 
 
 def _table(model: Any) -> str:
@@ -137,10 +160,10 @@ def _timely_rows(first: Any, last: Any) -> Any:
 def _aggregates(cursor: Any, events: str) -> None:
     """Per dossier: its first answer's seq, first e-result, first counter scan, registry
     records; per submission: the component positions uploaded by then."""
-    answers = ", ".join(f"'{a}'" for a in sources.ANSWERS)
     statements = [
         f"CREATE TEMP TABLE mon_answer AS SELECT dossier_id, min(seq) AS seq FROM {events} "
-        f"WHERE action IN ({answers}) AND from_status = 'submitted' GROUP BY dossier_id",
+        f"WHERE action IN ({_listed(sources.ANSWERS)}) AND from_status = 'submitted' "
+        "GROUP BY dossier_id",
         f"CREATE TEMP TABLE mon_result AS SELECT dossier_code, min(issued_at) AS first "
         f"FROM {_table(ResultDocument)} GROUP BY dossier_code",
         f"CREATE TEMP TABLE mon_scan AS SELECT dossier_id, min(digitized_at) AS first "
@@ -158,17 +181,16 @@ def _aggregates(cursor: Any, events: str) -> None:
     ]
     for sql in statements:
         cursor.execute(sql)
-    if connection.vendor == "postgresql":
-        for name in ("units", "versions", "timely", "answer", "result", "scan", "records"):
+    if connection.vendor == "postgresql":  # temporary tables get no autovacuum statistics
+        for name in TEMP_TABLES:
             cursor.execute(f"ANALYZE mon_{name}")
-        cursor.execute("ANALYZE mon_uploaded")
 
 
 def _event_counts(events: str, dossier: str, last_id: int, cutoff: int) -> str:
     """One row per counted history row: its key and what it adds to each counter."""
     sub = "e.action = 'submitted'"
     answered = (
-        f"e.action IN ({', '.join(repr(a) for a in sources.ANSWERS)}) "
+        f"e.action IN ({_listed(sources.ANSWERS)}) "
         "AND e.from_status = 'submitted' AND a.seq = e.seq"
     )
     day = _day("e.at")
@@ -208,8 +230,7 @@ def _event_counts(events: str, dossier: str, last_id: int, cutoff: int) -> str:
     counted = (
         "((e.action = 'submitted' AND e.from_status = 'draft') "
         "OR (e.action = 'withdrawn' AND e.from_status <> 'draft') "
-        "OR e.action IN ('received', 'refused', 'supplement_requested', 'result_ready', "
-        "'returned', 'paid'))"
+        f"OR e.action IN ({_listed(COUNTED_ACTIONS)}))"
     )
     return (
         f"SELECT {day} AS day, u.province, u.commune, coalesce(v.sector, '') AS sector, "
@@ -277,20 +298,10 @@ def count_all(now: dt.datetime) -> dict[str, tuple[int, int]]:
             f"SELECT {_month('day')}, province, commune, {sums} FROM {_table(DayStat)} "
             f"GROUP BY {_month('day')}, province, commune"
         )
-        for name in (
-            "units",
-            "versions",
-            "timely",
-            "answer",
-            "result",
-            "scan",
-            "records",
-            "positions",
-            "uploaded",
-        ):
+        for name in TEMP_TABLES:
             cursor.execute(f"DROP TABLE mon_{name}")
         read = []
         for table, last in ((events, last_event), (ratings, last_rating)):
             cursor.execute(f"SELECT count(*) FROM {table} WHERE id <= %s", [last])
             read.append(int(cursor.fetchone()[0]))
-    return {"dossier_events": (last_event, read[0]), "ratings": (last_rating, read[1])}
+    return {EVENTS: (last_event, read[0]), RATINGS: (last_rating, read[1])}

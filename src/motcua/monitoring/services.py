@@ -51,6 +51,16 @@ REPORTS = REPORTS_BUILT
 SQLITE_CHUNK = 30  # rows per upsert statement: 29 parameters a row, under SQLite's limit
 RECOMPUTE_BATCH = 50_000
 PAYMENT_PLATFORM = "system:payments"
+# History actions counted whatever the status before them (a submission counts from a
+# draft only, a withdrawal from anything but a draft: `_counted`).
+COUNTED_ACTIONS = (
+    "received",
+    "refused",
+    "supplement_requested",
+    "result_ready",
+    "returned",
+    "paid",
+)
 
 DayKey = tuple[dt.date, str, str, str, str]
 MonthKey = tuple[dt.date, str, str]
@@ -378,9 +388,7 @@ def _counted(event: dict[str, Any]) -> bool:
         return before == "draft"
     if action == "withdrawn":
         return before != "draft"
-    return action in ("received", "refused", "supplement_requested", "result_ready") or (
-        action in ("returned", "paid")
-    )
+    return action in COUNTED_ACTIONS
 
 
 def _timely(submitted: dt.datetime, answered: dt.datetime, cutoff: int) -> bool:
