@@ -43,11 +43,10 @@ from .services import (
     EVENTS,
     PAYMENT_PLATFORM,
     RATINGS,
-    _within_a_working_day,
+    last_timely_day,
     unit_of,
 )
 
-TIMELY_HORIZON = 60  # days after a submission searched for the last timely answer
 TEMP_TABLES = (
     "units",
     "versions",
@@ -141,19 +140,12 @@ def _lookups(cursor: Any, dossier: str) -> None:
 
 def _timely_rows(first: Any, last: Any) -> Any:
     """(submission day, after the cut-off hour, the last answer day still timely) for every
-    day in [first, last]: the answer is timely iff its day is on or before that last day
-    (`services._within_a_working_day` grows with the answer day)."""
+    day in [first, last]: the answer is timely iff its day is on or before that last day."""
     first, last = (d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in (first, last))
     day = first
     while day <= last:
         for late in (False, True):
-            ok = day - dt.timedelta(days=1)
-            for step in range(TIMELY_HORIZON):
-                candidate = day + dt.timedelta(days=step)
-                if not _within_a_working_day(day, late, candidate):
-                    break
-                ok = candidate
-            yield (day, int(late), ok)
+            yield (day, int(late), last_timely_day(day, late))
         day += dt.timedelta(days=1)
 
 

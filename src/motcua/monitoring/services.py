@@ -394,16 +394,15 @@ def _counted(event: dict[str, Any]) -> bool:
 def _timely(submitted: dt.datetime, answered: dt.datetime, cutoff: int) -> bool:
     """Answered no later than one working day after the submission's counting day."""
     local = submitted.astimezone(VN_TZ)
-    return _within_a_working_day(
-        local.date(), local.hour >= cutoff, answered.astimezone(VN_TZ).date()
-    )
+    return answered.astimezone(VN_TZ).date() <= last_timely_day(local.date(), local.hour >= cutoff)
 
 
 @lru_cache(maxsize=65536)
-def _within_a_working_day(day: dt.date, after_cutoff: bool, answered: dt.date) -> bool:
-    calendar = default_calendar()
+def last_timely_day(day: dt.date, after_cutoff: bool) -> dt.date:
+    """The last day (a day off included) on which an answer to a submission made on `day`
+    (after the cut-off hour or not) is timely: within one working day of its counting day."""
     start = dt.datetime.combine(day, dt.time(23 if after_cutoff else 0), tzinfo=VN_TZ)
-    return calendar.working_days_between(start, answered) <= 1
+    return default_calendar().last_day_within(start, 1)
 
 
 def _issued_by(issued: dt.datetime | None, at: dt.datetime) -> bool:

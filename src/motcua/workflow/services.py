@@ -321,7 +321,7 @@ def step_due(step: Step, dossier: Dossier, opened: dt.datetime) -> dt.datetime:
     days = math.ceil(_processing_days(dossier) * step.share / 100)
     day = calendar.add_working_days(opened, days)
     if dossier.due_date and day > dossier.due_date:
-        day = max(dossier.due_date, calendar.counting_start(opened))
+        day = max(dossier.due_date, calendar.counting_day(opened))
     return _end_of_day(day)
 
 

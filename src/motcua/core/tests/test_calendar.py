@@ -89,14 +89,101 @@ def test_adding_is_additive(start, n, m):
     )
 
 
-@settings(max_examples=200, deadline=None)
-@given(a=dates, b=dates)
-def test_between_is_antisymmetric_on_working_days(a, b):
-    a, b = CAL.counting_start(a), CAL.counting_start(b)
-    assert CAL.working_days_between(a, b) == -CAL.working_days_between(b, a)
-
-
 @settings(max_examples=100, deadline=None)
 @given(start=dates, n=st.integers(min_value=1, max_value=30))
 def test_n_working_days_take_at_least_n_calendar_days(start, n):
-    assert (CAL.add_working_days(start, n) - CAL.counting_start(start)).days >= n
+    assert (CAL.add_working_days(start, n) - CAL.counting_day(start)).days >= n
+
+
+# --- the clock's rules on instants (core/calendar.py's docstring) -------------------------
+
+# A year with the government's swaps too: 2025 worked Saturday 26 April for Friday 2 May.
+SWAPPED = WorkingCalendar(
+    extra_days_off=frozenset({dt.date(2025, 5, 2)}),
+    extra_working_days=frozenset({dt.date(2025, 4, 26)}),
+)
+instants = st.datetimes(
+    min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2025, 12, 31, 23, 59)
+).map(lambda t: t.replace(tzinfo=VN_TZ))
+calendars = st.sampled_from([CAL, SWAPPED])
+
+
+def at(day, hour, minute=0):
+    return dt.datetime(*day, hour, minute, tzinfo=VN_TZ)
+
+
+@pytest.mark.parametrize(
+    ("instant", "counts_as"),
+    [
+        (at((2026, 12, 2), 8), dt.date(2026, 12, 2)),  # Wednesday morning
+        (at((2026, 12, 2), 16, 59), dt.date(2026, 12, 2)),
+        (at((2026, 12, 2), 17, 1), dt.date(2026, 12, 3)),  # after the cut-off
+        (at((2026, 12, 4), 17, 30), dt.date(2026, 12, 7)),  # Friday evening -> Monday
+        (at((2026, 12, 5), 10), dt.date(2026, 12, 7)),  # Saturday
+        (at((2026, 2, 16), 9), dt.date(2026, 2, 23)),  # first day of Tết
+        (at((2026, 12, 31), 23, 59), dt.date(2027, 1, 4)),  # New Year's Day, then a weekend
+    ],
+)
+def test_an_instant_counts_as_the_working_day_the_rules_say(instant, counts_as):
+    assert CAL.counting_day(instant) == counts_as
+
+
+def test_a_worked_saturday_counts_as_itself():
+    assert SWAPPED.counting_day(at((2025, 4, 26), 10)) == dt.date(2025, 4, 26)
+    assert SWAPPED.counting_day(at((2025, 5, 1), 18)) == dt.date(2025, 5, 5)
+
+
+@pytest.mark.parametrize(
+    ("asked", "answered", "days"),
+    [
+        (at((2026, 12, 4), 17, 30), at((2026, 12, 5), 10), 0),  # Friday night to Saturday
+        (at((2026, 12, 2), 18, 30), at((2026, 12, 2), 18, 30), 0),  # the reported bug
+        (at((2026, 12, 5), 18, 30), at((2026, 12, 5), 18, 45), 0),  # Saturday evening
+        (at((2026, 12, 2), 10), at((2026, 12, 2), 16), 0),  # within one working day
+        (at((2026, 12, 2), 10), at((2026, 12, 2), 17, 1), 1),  # answered after the cut-off
+        (at((2026, 12, 2), 10), at((2026, 12, 3), 10), 1),
+        (at((2026, 2, 13), 10), at((2026, 2, 23), 8), 1),  # over Tết: only Friday lost
+        (at((2026, 12, 3), 10), at((2026, 12, 2), 10), 0),  # clocks disagree: never negative
+    ],
+)
+def test_a_pause_lasts_the_working_days_the_rules_say(asked, answered, days):
+    assert CAL.working_days_between(asked, answered) == days
+
+
+@settings(max_examples=300, deadline=None)
+@given(cal=calendars, a=instants, b=instants)
+def test_a_pause_is_never_negative(cal, a, b):
+    assert cal.working_days_between(a, b) >= 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(cal=calendars, a=instants, n=st.integers(0, 40))
+def test_pausing_and_resuming_at_once_changes_nothing(cal, a, n):
+    due = cal.add_working_days(a, n)
+    assert cal.working_days_between(a, a) == 0
+    assert cal.add_working_days(due, cal.working_days_between(a, a)) == due
+
+
+@settings(max_examples=300, deadline=None)
+@given(cal=calendars, received=instants, n=st.integers(0, 40), a=instants, b=instants)
+def test_a_pause_never_moves_the_deadline_earlier(cal, received, n, a, b):
+    due = cal.add_working_days(received, n)
+    asked, answered = min(a, b), max(a, b)
+    assert cal.add_working_days(due, cal.working_days_between(asked, answered)) >= due
+
+
+@settings(max_examples=300, deadline=None)
+@given(cal=calendars, a=instants, b=instants, c=instants)
+def test_pauses_add_up(cal, a, b, c):
+    a, b, c = sorted((a, b, c))
+    whole = cal.working_days_between(a, c)
+    assert whole == cal.working_days_between(a, b) + cal.working_days_between(b, c)
+    assert cal.add_working_days(a, whole) == cal.counting_day(c)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cal=calendars, a=instants)
+def test_an_instant_counts_as_a_working_day_never_before_its_own(cal, a):
+    day = cal.counting_day(a)
+    assert cal.is_working_day(day)
+    assert day >= a.date()
