@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export DJANGO_SETTINGS_MODULE ?= motcua.settings.dev
 
-.PHONY: run test test-sqlite test-postgres lint format typecheck openapi messages demo bench clean
+.PHONY: run test test-sqlite test-postgres test-clock lint format typecheck openapi messages demo bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -55,6 +55,12 @@ run: $(VENV)/.synced messages
 test: $(VENV)/.synced messages
 	DJANGO_SETTINGS_MODULE=motcua.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 	@bin/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
+
+# The tests that depend on the hour or the calendar, again with the clock at 18:30 on a Saturday
+# (Vietnam time): after the receipt cut-off and on a day off.
+CLOCK_AT ?= 2026-12-05T18:30:00+07:00
+test-clock: $(VENV)/.synced messages
+	MOTCUA_TEST_NOW=$(CLOCK_AT) DJANGO_SETTINGS_MODULE=motcua.settings.test $(PY) -m pytest -m clock $(PYTEST_ARGS)
 
 test-sqlite: $(VENV)/.synced messages
 	DJANGO_SETTINGS_MODULE=motcua.settings.test $(PY) -m pytest $(PYTEST_ARGS)

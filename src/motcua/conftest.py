@@ -2,9 +2,50 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+
+# The instants at which behaviour that depends on "now" is tried (a test asks for the `clock`
+# fixture): the working day's edges and its night, on a working Wednesday, a Saturday, the
+# eve of Tết (a holiday) and New Year's Eve. In the future, so that certificates and keys the
+# tests make today are still valid there.
+CLOCK_DAYS = {
+    "wed": dt.date(2026, 12, 9),
+    "sat": dt.date(2026, 12, 12),
+    "tet-eve": dt.date(2027, 2, 5),
+    "dec31": dt.date(2026, 12, 31),
+}
+CLOCK_TIMES = {"0800": dt.time(8), "1659": dt.time(16, 59), "1701": dt.time(17, 1)}
+CLOCK_TIMES["2359"] = dt.time(23, 59)
+CLOCK_INSTANTS = {
+    f"{day}-{time}": dt.datetime.combine(d, t, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    for day, d in CLOCK_DAYS.items()
+    for time, t in CLOCK_TIMES.items()
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """MOTCUA_TEST_NOW (ISO 8601 with an offset) runs the whole session from that instant, the
+    clock ticking: CI runs the `clock`-marked tests at 18:30 on a Saturday this way."""
+    now = os.environ.get("MOTCUA_TEST_NOW")
+    if now:
+        instant = dt.datetime.fromisoformat(now)
+        if instant.tzinfo is None:
+            raise pytest.UsageError("MOTCUA_TEST_NOW needs a UTC offset, e.g. +07:00")
+        time_machine.travel(instant, tick=True).start()
+
+
+@pytest.fixture(params=list(CLOCK_INSTANTS), ids=list(CLOCK_INSTANTS))
+def clock(request: pytest.FixtureRequest) -> Iterator[dt.datetime]:
+    """The test runs once at each of CLOCK_INSTANTS (the clock ticking from there)."""
+    instant = CLOCK_INSTANTS[request.param]
+    with time_machine.travel(instant, tick=True):
+        yield instant
 
 
 @pytest.fixture(scope="session")

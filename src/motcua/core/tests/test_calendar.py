@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from motcua.core.calendar import VN_TZ, WorkingCalendar, add_working_days, working_days_between
 
+pytestmark = pytest.mark.clock
 CAL = WorkingCalendar()
 dates = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31))
 

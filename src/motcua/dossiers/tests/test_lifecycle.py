@@ -18,7 +18,7 @@ from motcua.notify.models import OutboxEvent
 from .conftest import CHILD_ID, MOTHER_ID, PARENT_ID, PROVINCE_CENTRE, WARD_CENTRE
 from .helpers import attach_required, example_data, pdf_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 BIRTH, MARRIAGE, JUDICIAL = "1.001193", "1.000894", "3.000333"
 FATHER = services.Applicant(subject_id=PARENT_ID, actor_id=PARENT_ID, name="Nguyễn Văn An")
 MOTHER = services.Applicant(subject_id=MOTHER_ID, actor_id=MOTHER_ID, name="Trần Thị Bình")
@@ -231,3 +231,16 @@ def test_the_clock_stops_while_a_received_dossier_waits_on_the_applicant(world):
     )
     assert waited > 0
     assert dossier.due_date == default_calendar().add_working_days(due, waited)
+
+
+def test_a_supplement_can_be_answered_at_any_hour(world, clock):
+    """At 17:01, at night, on a Saturday or on the eve of Tết the answer is taken, the dossier
+    goes back to where it was and its deadline never moves earlier."""
+    dossier = submitted(code=JUDICIAL, unit=PROVINCE_CENTRE)
+    Dossier.objects.filter(pk=dossier.pk).update(payment_status=Dossier.Payment.PAID)
+    due = services.receive(dossier.code, actor="officer").due_date
+    services.request_supplement(dossier.code, actor="officer", reason="Thiếu giấy tờ")
+    services.answer_supplement(FATHER, dossier.code, note="Đã bổ sung")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RECEIVED
+    assert dossier.due_date == due  # asked and answered the same minute: nothing lost

@@ -27,7 +27,7 @@ from .helpers import (
     submit,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def _snapshot() -> dict[str, set[tuple]]:
@@ -160,7 +160,7 @@ def test_the_sql_recount_follows_the_job_across_days_hours_and_holidays(world):
     dossiers.refuse(str(d.code), actor=OFFICER, reason="Sai thẩm quyền")
     e = submit(WITH_FEE)
     dossiers.mark_paid(str(e.code), actor="system:payments", receipt_number="BL-2")
-    finish(e)
+    finish(e, due=dt.date(2026, 11, 25))  # its result comes a fortnight later: late
     f = submit()
     dossiers.receive(str(f.code), actor=OFFICER)
     draft = dossiers.create_draft(FATHER, SIMPLE, WARD_CENTRE, {})

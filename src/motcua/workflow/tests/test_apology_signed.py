@@ -18,7 +18,7 @@ from motcua.workflow.models import ApologyLetter, Task
 
 from .helpers import WARD_CENTRE, WARD_UBND, official, submitted
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 @pytest.fixture

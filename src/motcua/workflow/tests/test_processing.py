@@ -28,7 +28,7 @@ from .helpers import (
     submitted,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 @pytest.fixture
@@ -225,6 +225,22 @@ def test_a_supplement_under_resume_moves_the_due_date_by_the_working_days_waited
     reopened = Task.objects.get(dossier_id=dossier.id, state="open")
     assert (reopened.step, reopened.assignee) == ("process", specialist.personal_id)
     assert reopened.due_at.date() == calendar.add_working_days(task.due_at.date(), waited)
+
+
+def test_a_step_paused_for_a_supplement_resumes_at_any_hour(processes, clock):
+    """Asked and answered the same minute, at any hour: the step reopens with its own deadline."""
+    officer = official("001080900031", PROVINCE_CENTRE, "one_stop_officer")
+    specialist = official("001180900032", "01.so-tp", "specialist")
+    dossier = submitted(JUDICIAL, PROVINCE_CENTRE)
+    services.act(officer, dossier.code, "accept")
+    task = Task.objects.get(dossier_id=dossier.id, state="open")
+    before = Dossier.objects.get(pk=dossier.pk).status
+    services.act(specialist, dossier.code, "request_supplement", reason="Thiếu bản sao CCCD")
+    dossiers.answer_supplement(FATHER, dossier.code, note="Đã bổ sung")
+    dossier.refresh_from_db()
+    assert dossier.status == before
+    reopened = Task.objects.get(dossier_id=dossier.id, state="open")
+    assert (reopened.step, reopened.due_at) == ("process", task.due_at)
 
 
 def test_the_province_process_signs_at_the_department_and_returns_at_the_centre(processes, results):

@@ -17,7 +17,7 @@ from motcua.workflow.models import Task
 
 from .helpers import FATHER, PROVINCE_CENTRE, WARD_CENTRE, official, submitted
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 MARRIAGE = "1.000894"  # the test family is married: the couple registers before that
 FORWARD = ("accept", "forward", "approve", "sign", "issue_result")
