@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
@@ -23,8 +24,11 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django import db
 from django.conf import settings
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -277,7 +281,10 @@ def add_loop_arguments(parser: Any) -> None:
 
 
 def run_anchoring(
-    options: dict[str, Any], anchor: Callable[[], object], pending: Callable[[], int]
+    options: dict[str, Any],
+    anchor: Callable[[], object],
+    pending: Callable[[], int],
+    **loop: Any,
 ) -> None:
     """Anchor once, or with --loop on the schedule (every --loop seconds, every --every or
     LOG_ANCHOR_EVERY entries)."""
@@ -286,11 +293,26 @@ def run_anchoring(
         anchor()
         return
     every = options.get("every")
+
+    def resilient(step: Callable[[], Any], fallback: Any) -> Callable[[], Any]:
+        # A dropped connection or a database restart must not end the schedule: anchoring
+        # resumes at a later poll (the anchor's age, reported by *_verify, shows the gap).
+        def run() -> Any:
+            db.close_old_connections()
+            try:
+                return step()
+            except db.DatabaseError as exc:
+                logger.warning("anchoring failed, retried at the next poll: %s", exc)
+                return fallback
+
+        return run
+
     anchor_loop(
-        anchor,
-        pending,
+        resilient(anchor, None),
+        resilient(pending, 0),
         interval=interval,
         every=int(settings.LOG_ANCHOR_EVERY if every is None else every),
+        **loop,
     )
 
 

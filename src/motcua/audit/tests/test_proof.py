@@ -180,3 +180,26 @@ def test_the_schedule_anchors_every_minute_and_every_n_entries():
     last = AuditEntry.objects.order_by("-seq").first()
     assert len(heads) == 2 and heads[-1] == last.seq
     assert services.entries_since_anchor() == 0
+
+
+def test_the_schedule_survives_a_failed_anchor():
+    from django.db import OperationalError
+
+    _write(2)
+    calls = []
+
+    def anchor() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        services.anchor()
+
+    signed_log.run_anchoring(
+        {"loop": 60, "every": 1},
+        anchor,
+        services.entries_since_anchor,
+        sleep=lambda s: None,
+        rounds=2,
+    )
+    assert len(services.stored_anchors()) == 1
+    assert "OK" in _verify()
