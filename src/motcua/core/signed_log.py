@@ -298,7 +298,8 @@ def run_anchoring(
         # A dropped connection or a database restart must not end the schedule: anchoring
         # resumes at a later poll (the anchor's age, reported by *_verify, shows the gap).
         def run() -> Any:
-            db.close_old_connections()
+            if not db.connection.in_atomic_block:  # between polls, as between requests
+                db.close_old_connections()
             try:
                 return step()
             except db.DatabaseError as exc:
