@@ -43,12 +43,16 @@ run: $(VENV)/.synced messages
 	@echo
 	@echo "  Tài khoản demo / demo accounts:  $(MANAGE) demo_accounts"
 	@echo
-	@# The outbox worker, the workflow timers and the monitoring counters run beside the server
+	@# The outbox worker, the workflow timers, the monitoring counters and the signed anchors
+	@# of the audit and exchange logs (every minute and every LOG_ANCHOR_EVERY entries; the
+	@# JSON lines they print are for publication outside the database) run beside the server
 	@# and stop with it.
 	@trap 'kill 0' EXIT; \
 	$(MANAGE) notify_worker --interval 5 & \
 	$(MANAGE) workflow_tick --loop 300 & \
 	$(MANAGE) monitoring_update --loop 60 & \
+	$(MANAGE) audit_anchor --loop 60 >>var/audit-anchors.jsonl & \
+	$(MANAGE) exchange_anchor --loop 60 >>var/exchange-anchors.jsonl & \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # The whole suite on SQLite, then on PostgreSQL where a server can be found or started.

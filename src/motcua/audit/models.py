@@ -1,12 +1,15 @@
 from django.db import models
+from django.utils import timezone
 
 
 class AuditEntry(models.Model):
     """An entry of the audit log (nhật ký kiểm toán): append-only and hash-chained.
 
     `seq` numbers entries without gaps; `prev_hash` is the previous entry's `hash` (unique, so
-    the chain cannot fork); `hash` covers every other field. Rows are never updated or deleted
-    (a database trigger refuses it on PostgreSQL)."""
+    the chain cannot fork); `hash` covers every other field and `signature` is the log-signing
+    key's Ed25519 signature of it (key `key_id`), so a rewritten chain cannot be re-signed
+    without that key. Rows are never updated, deleted or truncated (triggers refuse it on
+    PostgreSQL)."""
 
     seq = models.BigIntegerField(unique=True)
     occurred_at = models.DateTimeField()
@@ -19,6 +22,8 @@ class AuditEntry(models.Model):
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, unique=True)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=16, blank=True, default="")
+    signature = models.CharField(max_length=128, blank=True, default="")
 
     class Meta:
         ordering = ["seq"]
@@ -28,3 +33,24 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"
+
+
+class AuditAnchor(models.Model):
+    """A signed anchor (mốc neo) of the audit chain's head (seq, hash) at a moment, taken on a
+    schedule (`audit_anchor --loop`): verification checks that the chain still holds every
+    anchored entry unchanged, so a rewritten chain or a cut tail older than the anchor shows.
+    `heads` is keyed by chain id, ready for one chain per shard."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    heads = models.JSONField(help_text='{"chain": [seq, hash], ...}')
+    key_id = models.CharField(max_length=16)
+    hash = models.CharField(max_length=64, unique=True)
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        verbose_name = "mốc neo nhật ký kiểm toán"
+        verbose_name_plural = "mốc neo nhật ký kiểm toán"
+        indexes = [models.Index(fields=["created_at"], name="audit_anchor_created")]
+
+    def __str__(self) -> str:
+        return f"anchor {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -1,4 +1,5 @@
-"""The audit log's public functions: `record` appends, `verify` walks the chain."""
+"""The audit log's public functions: `record` appends (hashed, chained and signed), `anchor`
+records a signed head, `verify` walks the chain and checks it against the anchors."""
 
 from __future__ import annotations
 
@@ -10,12 +11,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import AuditEntry
+from motcua.core import signed_log
+
+from .models import AuditAnchor, AuditEntry
 
 GENESIS_HASH = "0" * 64
+# The audit log is one chain today; anchors name it by id, as the exchange log's chains, so a
+# chain per shard (province) later only adds ids.
+CHAIN = 0
 # Any fixed number: the key of the PostgreSQL advisory lock that serialises appends.
 _PG_LOCK_KEY = 7_460_001
 
@@ -107,6 +114,7 @@ def _append(entries: list[AuditEntry]) -> None:
             seq += 1
             entry.seq, entry.prev_hash = seq, prev
             entry.hash = prev = compute_hash(entry)
+            entry.key_id, entry.signature = signed_log.sign(entry.hash)
         if len(entries) == 1:
             entries[0].save(force_insert=True)
         else:
@@ -121,8 +129,17 @@ class ChainBreak:
     reason: str
 
 
-def verify(batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
-    """Walk the whole chain; return how many entries were checked and the first break."""
+def verify(
+    batch_size: int = 5000,
+    public_keys: dict[str, Ed25519PublicKey] | None = None,
+    anchors: list[dict[str, Any]] | None = None,
+) -> tuple[int, ChainBreak | None]:
+    """Walk the whole chain (links, hashes, signatures), then check it against the anchors
+    (the stored ones unless given); return how many entries were checked and the first
+    break."""
+    keys = public_keys if public_keys is not None else signed_log.trusted_public_keys()
+    anchors = stored_anchors() if anchors is None else anchors
+    seen = signed_log.anchored_positions(anchors)
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
@@ -137,9 +154,18 @@ def verify(batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
             )
         if compute_hash(entry) != entry.hash:
             return checked, ChainBreak(entry.seq, "entry content was changed")
+        if entry.key_id not in keys:
+            return checked, ChainBreak(entry.seq, f"unknown signing key {entry.key_id!r}")
+        if not signed_log.signature_valid(keys, entry.key_id, entry.hash, entry.signature):
+            return checked, ChainBreak(entry.seq, "signature is not valid (chain rewritten)")
+        if (CHAIN, entry.seq) in seen:
+            seen[(CHAIN, entry.seq)] = entry.hash
         expected_prev = entry.hash
         expected_seq += 1
         checked += 1
+    broken = signed_log.check_anchors(anchors, seen, keys)
+    if broken is not None:
+        return checked, ChainBreak(broken.seq, broken.reason)
     return checked, None
 
 
@@ -151,3 +177,30 @@ def _iter_entries(batch_size: int) -> Iterator[AuditEntry]:
             return
         yield from batch
         last_seq = batch[-1].seq
+
+
+# --- anchors ---------------------------------------------------------------------------------
+def chain_heads() -> dict[str, list[Any]]:
+    """The chain's last entry as {chain: [seq, hash]} (empty before the first entry)."""
+    row = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    return {str(CHAIN): [row[0], row[1]]} if row else {}
+
+
+def anchor() -> AuditAnchor:
+    """Record a signed anchor of the chain's head now (`audit_anchor --loop`)."""
+    return AuditAnchor.objects.create(**signed_log.new_anchor(chain_heads()))
+
+
+def entries_since_anchor() -> int:
+    """Entries appended after the last anchor (the schedule anchors every N of them)."""
+    last = AuditAnchor.objects.order_by("-created_at", "-id").values_list("heads", flat=True)
+    anchored = (last.first() or {}).get(str(CHAIN), [0, ""])[0]
+    head = chain_heads().get(str(CHAIN), [0, ""])[0]
+    return int(head) - int(anchored)
+
+
+def stored_anchors() -> list[dict[str, Any]]:
+    rows = AuditAnchor.objects.order_by("created_at", "id").values(
+        "created_at", "heads", "key_id", "hash", "signature"
+    )
+    return [dict(row) for row in rows]

@@ -7,24 +7,20 @@ exchange's Ed25519 signature of that hash: verification needs only the public ke
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from motcua.core import signed_log
 from motcua.registries.lookup import prepared_one
 
 from .models import LogAnchor, MessageLogEntry
@@ -57,77 +53,16 @@ def digest(value: Any) -> str:
     return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
-def canonical_json(value: Any) -> bytes:
-    return json.dumps(
-        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    ).encode()
+canonical_json = signed_log.canonical_json
 
 
-# --- keys ------------------------------------------------------------------------------------
-def _public_path(private_path: Path) -> Path:
-    return private_path.with_name(private_path.stem + ".pub.pem")
-
-
-def _create_key_file(path: Path) -> None:
-    """Write a new key atomically: concurrent first starts all end up with the same key."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = Ed25519PrivateKey.generate()
-    data = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    try:
-        os.link(tmp, path)  # fails if another process won the race: keep theirs
-        _public_path(path).write_bytes(public_pem(key.public_key()))
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-
-
-@lru_cache(maxsize=1)
-def signing_key() -> Ed25519PrivateKey:
-    """From MOTCUA_EXCHANGE_SIGNING_KEY (PEM) in production; in dev and tests, generated once
-    into EXCHANGE_SIGNING_KEY_FILE (0600) with the public key beside it."""
-    pem = settings.EXCHANGE_SIGNING_KEY
-    if not pem:
-        path = Path(settings.EXCHANGE_SIGNING_KEY_FILE)
-        if not path.exists():
-            _create_key_file(path)
-        pem = path.read_text()
-    loaded = serialization.load_pem_private_key(pem.encode(), password=None)
-    if not isinstance(loaded, Ed25519PrivateKey):
-        raise ValueError("the exchange signing key must be an Ed25519 key")
-    return loaded
-
-
-def public_pem(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-def key_id(key: Ed25519PublicKey) -> str:
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
-
-
-def load_public_key(path: str | Path) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(Path(path).read_bytes())
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError(f"{path} is not an Ed25519 public key")
-    return key
-
-
-@lru_cache(maxsize=1)
-def _own() -> tuple[Ed25519PrivateKey, str]:
-    key = signing_key()
-    return key, key_id(key.public_key())
+# --- keys: one log-signing key, shared with the audit log (motcua.core.signed_log) -------
+signing_key = signed_log.signing_key
+public_pem = signed_log.public_pem
+key_id = signed_log.key_id
+load_public_key = signed_log.load_public_key
+default_public_keys = signed_log.default_public_keys
+_own = signed_log.own
 
 
 # --- append ----------------------------------------------------------------------------------
@@ -226,21 +161,16 @@ def _read_head(chain: int) -> tuple[int, str]:
 
 
 def _entry(chain: int, head: tuple[int, str], **values: str) -> MessageLogEntry:
-    key, kid = _own()
     fields: dict[str, Any] = {
         "chain": chain,
         "seq": head[0] + 1,
         "occurred_at": timezone.now(),
         **values,
         "prev_hash": head[1],
-        "key_id": kid,
+        "key_id": _own()[1],
     }
     digest_hex = compute_hash(fields)
-    return MessageLogEntry(
-        **fields,
-        hash=digest_hex,
-        signature=base64.b64encode(key.sign(digest_hex.encode())).decode(),
-    )
+    return MessageLogEntry(**fields, hash=digest_hex, signature=signed_log.sign(digest_hex)[1])
 
 
 def _insert(entry: MessageLogEntry, guard: tuple[str, list[Any]] | None) -> None:
@@ -361,12 +291,11 @@ def verify_entries(
             )
         if compute_hash(entry) != entry["hash"]:
             return checked, LogBreak(chain, seq, "entry content was changed")
-        key = public_keys.get(entry["key_id"])
-        if key is None:
+        if entry["key_id"] not in public_keys:
             return checked, LogBreak(chain, seq, f"unknown signing key {entry['key_id']}")
-        try:
-            key.verify(base64.b64decode(entry["signature"]), entry["hash"].encode())
-        except (InvalidSignature, ValueError):
+        if not signed_log.signature_valid(
+            public_keys, entry["key_id"], entry["hash"], entry["signature"]
+        ):
             return checked, LogBreak(chain, seq, "signature is not valid")
         expected_seq, expected_prev = seq + 1, entry["hash"]
         if seen is not None and (chain, seq) in seen:
@@ -398,22 +327,10 @@ def export_line(entry: dict[str, Any]) -> str:
     return json.dumps(out, ensure_ascii=False, sort_keys=True)
 
 
-def default_public_keys() -> dict[str, Ed25519PublicKey]:
-    public = signing_key().public_key()
-    return {key_id(public): public}
-
-
 # --- anchors ---------------------------------------------------------------------------------
 # A chain's tail can be cut without breaking any link. A periodic signed anchor of every
 # chain's head (seq, hash), kept in LogAnchor, copied to the audit log and printable for
 # publication elsewhere, lets verification see that no chain lost entries it had then.
-
-
-def _anchor_body(anchor: dict[str, Any]) -> dict[str, Any]:
-    created = anchor["created_at"]
-    if not isinstance(created, str):
-        created = created.isoformat(timespec="microseconds")
-    return {"created_at": created, "heads": anchor["heads"], "key_id": anchor["key_id"]}
 
 
 def chain_heads() -> dict[str, list[Any]]:
@@ -436,14 +353,14 @@ def chain_heads() -> dict[str, list[Any]]:
 
 def anchor() -> LogAnchor:
     """Record a signed anchor of every chain's head now (run periodically)."""
-    key, kid = _own()
-    fields: dict[str, Any] = {"created_at": timezone.now(), "heads": chain_heads(), "key_id": kid}
-    digest_hex = hashlib.sha256(canonical_json(_anchor_body(fields))).hexdigest()
-    return LogAnchor.objects.create(
-        **fields,
-        hash=digest_hex,
-        signature=base64.b64encode(key.sign(digest_hex.encode())).decode(),
-    )
+    return LogAnchor.objects.create(**signed_log.new_anchor(chain_heads()))
+
+
+def entries_since_anchor() -> int:
+    """How many entries the chains gained since the last anchor (the schedule's trigger)."""
+    last = LogAnchor.objects.order_by("-created_at", "-id").values_list("heads", flat=True).first()
+    anchored = {int(c): int(head[0]) for c, head in (last or {}).items()}
+    return sum(seq - anchored.get(int(c), 0) for c, (seq, _) in chain_heads().items())
 
 
 def stored_anchors() -> list[dict[str, Any]]:
@@ -453,10 +370,8 @@ def stored_anchors() -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-def anchor_line(anchor_row: dict[str, Any]) -> str:
-    out = {**_anchor_body(anchor_row), "hash": anchor_row["hash"]}
-    out["signature"], out["type"] = anchor_row["signature"], "anchor"
-    return json.dumps(out, ensure_ascii=False, sort_keys=True)
+anchor_line = signed_log.anchor_line
+anchored_positions = signed_log.anchored_positions
 
 
 def verify_anchors(
@@ -464,28 +379,6 @@ def verify_anchors(
     seen: dict[tuple[int, int], str],
     public_keys: dict[str, Ed25519PublicKey],
 ) -> LogBreak | None:
-    """Each anchor is intact and signed, and every chain still holds the entry it anchored
-    (`seen`: (chain, seq) → hash of the verified entries at the anchored positions)."""
-    for item in anchors:
-        digest_hex = hashlib.sha256(canonical_json(_anchor_body(item))).hexdigest()
-        key = public_keys.get(item["key_id"])
-        try:
-            if digest_hex != item["hash"] or key is None:
-                raise InvalidSignature
-            key.verify(base64.b64decode(item["signature"]), item["hash"].encode())
-        except (InvalidSignature, ValueError):
-            return LogBreak(-1, 0, f"anchor of {_anchor_body(item)['created_at']} is not valid")
-        for chain, (seq, hash_hex) in item["heads"].items():
-            found = seen.get((int(chain), int(seq)))
-            if not found:
-                return LogBreak(
-                    int(chain), int(seq), "entries anchored earlier are missing (tail removed)"
-                )
-            if found != hash_hex:
-                return LogBreak(int(chain), int(seq), "entry differs from the anchored one")
-    return None
-
-
-def anchored_positions(anchors: Iterable[dict[str, Any]]) -> dict[tuple[int, int], str]:
-    """The `seen` argument of verify_entries for these anchors (hashes still unknown)."""
-    return {(int(c), int(head[0])): "" for item in anchors for c, head in item["heads"].items()}
+    """Each anchor is intact and signed, and every chain still holds the entry it anchored."""
+    broken = signed_log.check_anchors(anchors, seen, public_keys)
+    return LogBreak(broken.chain, broken.seq, broken.reason) if broken else None

@@ -291,3 +291,11 @@ EXCHANGE_AUDIENCE = os.environ.get("MOTCUA_EXCHANGE_AUDIENCE", "")
 EXCHANGE_ASSERTION_MAX_AGE = int(os.environ.get("MOTCUA_EXCHANGE_ASSERTION_MAX_AGE", "300"))
 # Independent hash chains of the message log (appends to different chains do not wait).
 EXCHANGE_LOG_CHAINS = int(os.environ.get("MOTCUA_EXCHANGE_LOG_CHAINS", "8"))
+
+# Anchors of the audit and exchange logs (`audit_anchor --loop`, `exchange_anchor --loop`, both
+# started by `make run`): a signed head every LOG_ANCHOR_INTERVAL seconds and as soon as a log
+# gained LOG_ANCHOR_EVERY entries; `*_verify` warns when the newest anchor is older than
+# LOG_ANCHOR_MAX_AGE seconds (the window in which a cut tail would go unseen).
+LOG_ANCHOR_INTERVAL = int(os.environ.get("MOTCUA_LOG_ANCHOR_INTERVAL", "60"))
+LOG_ANCHOR_EVERY = int(os.environ.get("MOTCUA_LOG_ANCHOR_EVERY", "1000"))
+LOG_ANCHOR_MAX_AGE = int(os.environ.get("MOTCUA_LOG_ANCHOR_MAX_AGE", "600"))

@@ -160,3 +160,56 @@ def test_deferred_entries_roll_back_with_the_change():
     assert AuditEntry.objects.count() == count
     _write(1, "after")
     assert services.verify() == (count + 1, None)
+
+
+def _normal_connection():
+    """A new connection to the test database as an application would open it: without the
+    test settings' `motcua.allow_truncate`."""
+    import psycopg
+
+    s = connection.settings_dict
+    return psycopg.connect(
+        dbname=s["NAME"],
+        user=s["USER"],
+        password=s["PASSWORD"] or None,
+        host=s["HOST"] or None,
+        port=s["PORT"] or None,
+        autocommit=True,
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_refuses_truncate_of_the_log_and_its_anchors():
+    import psycopg
+
+    with _normal_connection() as conn:
+        conn.execute("SET lock_timeout = '20s'")
+        for table in ("audit_auditentry", "audit_auditanchor"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+                conn.execute(f"TRUNCATE {table}")
+    # Nor can the test's own session once it stops asking for the flush's exception.
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET LOCAL motcua.allow_truncate = 'off'")
+        cursor.execute("TRUNCATE audit_auditentry")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_refuses_update_and_delete_of_anchors():
+    _write(1)
+    anchor = services.anchor()
+    for sql in (
+        "UPDATE audit_auditanchor SET heads = '{}' WHERE id = %s",
+        "DELETE FROM audit_auditanchor WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [anchor.id])

@@ -1,6 +1,8 @@
 """The policy cache never answers from a changed policy; the optimistic log append never
 forks or leaves a gap; anchors reveal a chain that lost its tail."""
 
+import datetime as dt
+import json
 from io import StringIO
 
 import pytest
@@ -8,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
+from motcua.core import signed_log
 from motcua.core.errors import NotFound
 from motcua.exchange import log, policy, services
 from motcua.exchange.errors import AccessDenied
@@ -156,6 +159,65 @@ def test_anchor_reveals_a_chain_that_lost_its_tail(tmp_path):
 def test_a_forged_anchor_is_refused():
     _write(2)
     services.anchor_log()
-    LogAnchor.objects.update(heads={"0": [1, "0" * 64]})
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")  # skip the trigger
+        forged = json.dumps({"0": [1, "0" * 64]})
+        cursor.execute("UPDATE exchange_loganchor SET heads = %s", [forged])
     with pytest.raises(CommandError, match="anchor"):
         _verify()
+
+
+def test_a_rewritten_chain_with_recomputed_hashes_fails_on_its_signatures():
+    entries = _write(4)
+    chain, prev = entries[0].chain, entries[0].hash
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        for entry in entries[1:]:
+            values = {**log.body(entry.__dict__), "prev_hash": prev, "subject": "001085099999"}
+            values["occurred_at"] = entry.occurred_at
+            prev = log.compute_hash(values)
+            cursor.execute(
+                "UPDATE exchange_messagelogentry SET subject = %s, prev_hash = %s, hash = %s "
+                "WHERE id = %s",
+                ["001085099999", f"p{entry.id}", f"h{entry.id}", entry.id],
+            )
+            cursor.execute(
+                "UPDATE exchange_messagelogentry SET prev_hash = %s, hash = %s WHERE id = %s",
+                [values["prev_hash"], prev, entry.id],
+            )
+    checked, broken = log.verify_entries(log.stored_entries(), log.default_public_keys())
+    assert broken == log.LogBreak(chain, entries[1].seq, "signature is not valid")
+    with pytest.raises(CommandError, match=f"#{entries[1].seq}"):
+        _verify()
+
+
+def test_exchange_verify_reports_the_last_anchors_age():
+    _write(2)
+    assert "chưa có mốc neo" in _verify()
+    # The anchoring stopped an hour ago: the last anchor is genuine but old.
+    old = timezone.now() - dt.timedelta(hours=1)
+    LogAnchor.objects.create(**signed_log.new_anchor(log.chain_heads(), at=old))
+    assert "CẢNH BÁO" in _verify()
+    with pytest.raises(CommandError, match="older than 10s"):
+        call_command("exchange_verify", max_anchor_age=10, strict=True, stdout=StringIO())
+    services.anchor_log()
+    assert "mốc neo mới nhất 0 giây trước" in _verify()  # the newest anchor counts
+
+
+def test_exchange_anchor_loop_anchors_again_after_n_entries():
+    _write(1)
+    polls: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        polls.append(seconds)
+        if len(polls) == 1:
+            _write(2)
+
+    signed_log.anchor_loop(
+        services.anchor_log, log.entries_since_anchor, interval=3600, every=2, sleep=sleep, rounds=3
+    )
+    assert LogAnchor.objects.count() == 2
+    assert log.entries_since_anchor() == 0
+    assert "2 mốc neo" in _verify()

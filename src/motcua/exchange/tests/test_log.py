@@ -147,3 +147,43 @@ def test_concurrent_callers_never_fork_the_log(settings):
     assert MessageLogEntry.objects.count() == 120
     checked, broken = log.verify_entries(log.stored_entries(), log.default_public_keys())
     assert broken is None and checked == 120
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_refuses_update_and_delete_of_anchors():
+    from motcua.exchange import services
+
+    _write(1)
+    anchor = services.anchor_log()
+    for sql in (
+        "UPDATE exchange_loganchor SET heads = '{}' WHERE id = %s",
+        "DELETE FROM exchange_loganchor WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [anchor.id])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_refuses_truncate_of_the_log_and_its_anchors():
+    import psycopg
+
+    # A connection opened as the application opens one (no test-only session setting).
+    s = connection.settings_dict
+    with psycopg.connect(
+        dbname=s["NAME"],
+        user=s["USER"],
+        password=s["PASSWORD"] or None,
+        host=s["HOST"] or None,
+        port=s["PORT"] or None,
+        autocommit=True,
+    ) as conn:
+        conn.execute("SET lock_timeout = '20s'")
+        for table in ("exchange_messagelogentry", "exchange_loganchor"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+                conn.execute(f"TRUNCATE {table}")

@@ -5,9 +5,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from motcua.core import signed_log
 from motcua.exchange import log
 
 
@@ -18,29 +18,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--public-key",
-            action="append",
-            default=[],
-            help="PEM public key(s); default: the key beside EXCHANGE_SIGNING_KEY_FILE",
-        )
+        signed_log.add_verify_arguments(parser)
         parser.add_argument(
             "--file", help="verify an export (JSON lines from exchange_export) instead of the DB"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        paths = options["public_key"]
-        if paths:
-            keys = [log.load_public_key(p) for p in paths]
-            public_keys = {log.key_id(k): k for k in keys}
-        else:
-            default = Path(settings.EXCHANGE_SIGNING_KEY_FILE)
-            default = default.with_name(default.stem + ".pub.pem")
-            public_keys = (
-                {log.key_id(k): k for k in [log.load_public_key(default)]}
-                if default.exists() and not settings.EXCHANGE_SIGNING_KEY
-                else log.default_public_keys()
-            )
+        public_keys = signed_log.trusted_public_keys(options["public_key"])
         path = Path(options["file"]) if options["file"] else None
         anchors = list(_read(path, anchors=True)) if path else log.stored_anchors()
         entries: Iterator[dict[str, Any]] = _read(path) if path else log.stored_entries()
@@ -54,8 +38,11 @@ class Command(BaseCommand):
                 f"{broken.reason} (exchange log broken at chain {broken.chain} entry "
                 f"#{broken.seq}; {checked} entries verified before it)"
             )
+        age, fails = signed_log.anchor_age_check(options, anchors)
+        if fails:
+            raise CommandError(f"{age} ({checked} entries verified)")
         self.stdout.write(
-            f"OK: {checked} mục nhật ký trao đổi hợp lệ, {len(anchors)} mốc neo "
+            f"OK: {checked} mục nhật ký trao đổi hợp lệ, {len(anchors)} mốc neo; {age} "
             f"(exchange log intact, {len(anchors)} anchors hold)"
         )
 
