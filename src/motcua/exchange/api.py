@@ -4,11 +4,13 @@ of consents and of who read their data. Thin: every read goes through services.c
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
+from pydantic import field_validator
 
 from motcua.core.problems import ERRORS, Problem
 
@@ -18,6 +20,7 @@ from .models import Consent, DataService
 
 router = Router()
 PROBLEMS: dict[int, Any] = {**ERRORS, 401: Problem, 403: Problem}
+PROCEDURE_CODE = re.compile(r"\d\.\d{6}")
 
 
 class CallIn(Schema):
@@ -74,9 +77,33 @@ class PageQuery(Schema):
 
 
 class ConsentIn(Schema):
-    purpose: str = Field(min_length=1, max_length=100, examples=["1.001193"])
-    consumer: str | None = Field(None, max_length=100, description="trống: mọi đơn vị")
-    service: str | None = Field(None, max_length=100, description="trống: mọi dịch vụ")
+    """What a form's `needs_consent` item says, copied as it is."""
+
+    purpose: str = Field(
+        min_length=1,
+        max_length=100,
+        examples=["thu-tuc:1.001193"],
+        description=(
+            "mục đích: `thu-tuc:<mã thủ tục>` cho biểu mẫu của một thủ tục (a bare procedure "
+            "code such as `1.001193` is read as `thu-tuc:1.001193`)"
+        ),
+    )
+    consumer: str | None = Field(
+        None, max_length=100, examples=["motcua-eforms"], description="trống: mọi đơn vị"
+    )
+    service: str | None = Field(
+        None,
+        max_length=100,
+        examples=["population.person.family"],
+        description="trống: mọi dịch vụ",
+    )
+
+    @field_validator("purpose")
+    @classmethod
+    def procedure_purpose(cls, value: str) -> str:
+        """A procedure's forms read for `thu-tuc:<code>`: a consent for the bare code would
+        be recorded and never match."""
+        return f"thu-tuc:{value}" if PROCEDURE_CODE.fullmatch(value) else value
 
 
 class ConsentOut(Schema):
