@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import field_validator
 
+from motcua.core.paging import Page, PageQuery, sliced
 from motcua.core.problems import ERRORS, Problem
 
 from . import auth, selectors, services
@@ -64,16 +65,6 @@ class AccessOut(Schema):
     service: str
     purpose: str
     outcome: str
-
-
-class AccessPage(Schema):
-    total: int
-    items: list[AccessOut]
-
-
-class PageQuery(Schema):
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
 
 
 class ConsentIn(Schema):
@@ -179,14 +170,14 @@ def _own(request: HttpRequest, personal_id: str) -> str:
     return current
 
 
-@router.get("/people/{personal_id}/access-history", response={200: AccessPage, **PROBLEMS})
+@router.get("/people/{personal_id}/access-history", response={200: Page[AccessOut], **PROBLEMS})
 def access_history(
     request: HttpRequest, personal_id: str, page: Query[PageQuery]
 ) -> dict[str, Any]:
     """Ai đã đọc dữ liệu gì về tôi, khi nào và vì sao (who read what about me, when, why)."""
     _own(request, personal_id)
     total, items = selectors.access_history(personal_id, page.limit, page.offset)
-    return {"total": total, "items": items}
+    return sliced(items, total, page)
 
 
 @router.get("/people/{personal_id}/consents", response={200: list[ConsentOut], **PROBLEMS})
