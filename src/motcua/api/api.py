@@ -15,7 +15,7 @@ from motcua.backoffice.counter_api import router as counter_router
 from motcua.catalog.api import router as catalog_router
 from motcua.core.errors import DomainError
 from motcua.core.problems import problem_response, server_error_problem
-from motcua.dossiers.api import forms_router, public_router
+from motcua.dossiers.api import forms_router, public_router, receiving_router
 from motcua.dossiers.api import router as dossiers_router
 from motcua.dossiers.bundle_api import router as bundles_router
 from motcua.edocs.api import router as edocs_router
@@ -56,6 +56,7 @@ api.add_router("/identity", identity_router, tags=["identity"])
 api.add_router("/wallet", wallet_router, tags=["wallet"])
 api.add_router("/inbox", inbox_router, tags=["wallet"])
 api.add_router("/procedures", forms_router, tags=["dossiers"])
+api.add_router("/procedures", receiving_router, tags=["dossiers"])
 api.add_router("/dossiers", dossiers_router, tags=["dossiers"])
 api.add_router("/public", public_router, tags=["dossiers"])
 api.add_router("/bundles", bundles_router, tags=["dossiers"])

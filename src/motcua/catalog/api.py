@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from motcua.core.paging import Page, PageQuery, sliced
 from motcua.core.problems import ERRORS
 
 from . import selectors
@@ -29,7 +30,12 @@ class FeeOut(Schema):
 
 
 class ComponentOut(Schema):
+    key: str = Field(
+        description="stable id: the `component` of POST /dossiers/{reference}/files",
+        examples=["giay-chung-sinh-hoac-van-ban-cua-nguoi-lam-chung-giay-cam"],
+    )
     name: str
+    form: bool = Field(description="the declaration the e-form fills: no file")
     required: bool
     copies: int
     replaced_by: str | None = Field(None, description="national database that replaces it")
@@ -72,20 +78,14 @@ class ProcedureOut(ProcedureSummary):
     member_details: list[MemberOut] = Field(default_factory=list)
 
 
-class ProcedurePage(Schema):
-    total: int
-    items: list[ProcedureSummary]
-
-
-class ProcedureQuery(Schema):
+class ProcedureQuery(PageQuery):
     q: str = Field("", max_length=200, description="từ khóa, không cần dấu")
     sector: str | None = Field(None, max_length=60)
     level: Literal["central", "province", "commune"] | None = None
     kind: Literal["single", "integrated"] | None = Field(
         None, description="single procedures, integrated services, or both when absent"
     )
-    limit: int = Field(20, ge=1, le=selectors.MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    limit: int = Field(20, ge=1, le=selectors.MAX_LIMIT, description="số mục tối đa một trang")
 
 
 def _summary(v: ProcedureVersion) -> ProcedureSummary:
@@ -104,12 +104,12 @@ def _summary(v: ProcedureVersion) -> ProcedureSummary:
     )
 
 
-@router.get("", response={200: ProcedurePage, **ERRORS})
-def search_procedures(request: HttpRequest, params: Query[ProcedureQuery]) -> ProcedurePage:
-    page = selectors.search(
+@router.get("", response={200: Page[ProcedureSummary], **ERRORS})
+def search_procedures(request: HttpRequest, params: Query[ProcedureQuery]) -> Any:
+    found = selectors.search(
         params.q, params.sector, params.level, params.limit, params.offset, kind=params.kind
     )
-    return ProcedurePage(total=page.total, items=[_summary(v) for v in page.items])
+    return sliced(found.items, found.total, params, _summary)
 
 
 @router.get("/{code}", response={200: ProcedureOut, **ERRORS})
@@ -123,6 +123,8 @@ def get_procedure(request: HttpRequest, code: str) -> ProcedureOut:
         description=v.description,
         components=[
             ComponentOut(
+                key=c.key,
+                form=c.is_form,
                 name=c.name,
                 required=c.required,
                 copies=c.copies,

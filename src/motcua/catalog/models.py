@@ -129,15 +129,18 @@ class Component(models.Model):
         ProcedureVersion, on_delete=models.CASCADE, related_name="components"
     )
     position = models.PositiveSmallIntegerField()
+    key = models.CharField(max_length=60, help_text="stable id of the component in the procedure")
     name = models.CharField(max_length=500)
     required = models.BooleanField(default=True)
     copies = models.PositiveSmallIntegerField(default=1)
     replaced_by = models.CharField(max_length=40, blank=True)
+    is_form = models.BooleanField(default=False, help_text="the declaration the e-form fills")
 
     class Meta:
         ordering = ["version", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "position"], name="uniq_component_position")
+            models.UniqueConstraint(fields=["version", "position"], name="uniq_component_position"),
+            models.UniqueConstraint(fields=["version", "key"], name="uniq_component_key"),
         ]
         verbose_name = "thành phần hồ sơ"
         verbose_name_plural = "thành phần hồ sơ"

@@ -8,12 +8,29 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from motcua.core.text import fold
 from motcua.registries.modules import NATIONAL_DATABASES
 
 CODE_RE = re.compile(r"^\d\.\d{6}$")
 SECTOR_CODE_RE = re.compile(r"^[a-z0-9-]{2,60}$")
 Level = Literal["central", "province", "commune"]
 MEMBER_KEY_RE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+COMPONENT_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+# A component whose name starts so is the declaration itself, which the e-form fills.
+FORM_COMPONENT_PREFIX = "Tờ khai"
+
+
+def component_key(name: str) -> str:
+    """The key a component gets when the catalog names none: its folded name's first
+    words, up to 60 characters (stable while the name is)."""
+    key = ""
+    for word in fold(name).split():
+        if len(key) + len(word) + 1 > 60:
+            break
+        key = f"{key}-{word}" if key else word
+    return key or "thanh-phan"
+
+
 # What a member's signed result writes into a national database (registries.services).
 MEMBER_EFFECTS = (
     "register_birth",
@@ -41,10 +58,20 @@ class FeeIn(Strict):
 
 
 class ComponentIn(Strict):
+    key: str | None = Field(
+        default=None,
+        pattern=COMPONENT_KEY_RE.pattern,
+        description="stable id in the procedure; derived from the name when absent",
+    )
     name: str = Field(min_length=2, max_length=500)
     required: bool = True
     copies: int = Field(default=1, ge=0, le=20)
     replaced_by: str | None = None
+    form: bool | None = Field(
+        default=None,
+        description="the declaration the e-form fills (no file); when absent, a name "
+        "starting with 'Tờ khai'",
+    )
 
     @field_validator("replaced_by")
     @classmethod
@@ -121,6 +148,25 @@ class ProcedureIn(Strict):
     @classmethod
     def distinct_levels(cls, value: list[str]) -> list[str]:
         return sorted(set(value), key=["central", "province", "commune"].index)
+
+    @model_validator(mode="after")
+    def component_keys(self) -> ProcedureIn:
+        """Every component has a key, unique in the procedure, and says whether it is the
+        form (what the file names or derives)."""
+        seen: set[str] = set()
+        for component in self.components:
+            if component.key is None:
+                base = component_key(component.name)
+                key, n = base, 2
+                while key in seen:
+                    key, n = f"{base[:56]}-{n}", n + 1
+                component.key = key
+            elif component.key in seen:
+                raise ValueError(f"components: khóa '{component.key}' bị trùng")
+            if component.form is None:
+                component.form = component.name.startswith(FORM_COMPONENT_PREFIX)
+            seen.add(component.key)
+        return self
 
     @model_validator(mode="after")
     def integrated_members(self) -> ProcedureIn:

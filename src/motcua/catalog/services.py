@@ -113,6 +113,16 @@ def fold_name(name: str) -> str:
 
 def content_hash(record: ProcedureIn) -> str:
     body = record.model_dump(mode="json")
+    # Keys and form flags the names give: keeps the hashes of versions published before
+    # components had them.
+    derived = ProcedureIn.model_validate(
+        {**body, "components": [{"name": c["name"]} for c in body["components"]]}
+    ).components
+    for component, default in zip(body["components"], derived, strict=True):
+        if component["key"] == default.key:
+            component.pop("key")
+        if component["form"] == default.form:
+            component.pop("form")
     if body.get("min_assurance_level") == 1:  # the default: keeps older versions' hashes
         body.pop("min_assurance_level")
     if body.get("kind") == "single":  # likewise for procedures that bundle nothing
@@ -168,10 +178,12 @@ def publish(record: ProcedureIn, actor: str) -> str:
         Component(
             version=version,
             position=position,
+            key=c.key or "",
             name=c.name,
             required=c.required,
             copies=c.copies,
             replaced_by=c.replaced_by or "",
+            is_form=bool(c.form),
         )
         for position, c in enumerate(record.components, start=1)
     )
@@ -239,7 +251,12 @@ def record_of(version: ProcedureVersion) -> ProcedureIn:
         description=version.description,
         components=[
             ComponentIn(
-                name=c.name, required=c.required, copies=c.copies, replaced_by=c.replaced_by or None
+                key=c.key,
+                name=c.name,
+                required=c.required,
+                copies=c.copies,
+                replaced_by=c.replaced_by or None,
+                form=c.is_form,
             )
             for c in version.components.all()
         ],

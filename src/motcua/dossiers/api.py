@@ -12,9 +12,10 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from motcua.core.errors import InvalidInput
+from motcua.core.paging import Page, PageQuery, page
 from motcua.core.problems import ERRORS, Problem
 from motcua.eforms import services as eforms
-from motcua.identity.api_auth import CitizenAuth, RequestContext, context_of
+from motcua.identity.api_auth import CitizenAuth, RequestContext, context_of, optional_context
 
 from . import receipt, services
 from .models import Dossier, DossierEvent, DossierFile
@@ -23,6 +24,8 @@ PROBLEMS: dict[int, Any] = {**ERRORS, 401: Problem, 403: Problem, 409: Problem}
 router = Router(auth=CitizenAuth())
 forms_router = Router(auth=CitizenAuth())
 public_router = Router()
+# Open to anyone; a citizen's bearer token, when sent, puts the units where they live first.
+receiving_router = Router()
 
 
 def applicant_of(context: RequestContext) -> services.Applicant:
@@ -46,13 +49,24 @@ class PrefillOut(Schema):
     read_only: bool
 
 
+class ConsentNeeded(Schema):
+    """A consent the applicant may give so the form reads sensitive registry data: post it
+    as it is to `POST /exchange/people/{personal_id}/consents`, or consent for a draft
+    with `POST /dossiers/{reference}/consent`."""
+
+    service: str = Field(examples=["population.person.family"])
+    purpose: str = Field(examples=["thu-tuc:1.001193"])
+    consumer: str = Field(examples=["motcua-eforms"])
+    label: str = Field(description="what is read, in Vietnamese", examples=["Quan hệ gia đình"])
+
+
 class FormOut(Schema):
     procedure_code: str
     procedure_version: int
     form_schema: dict[str, Any] = Field(alias="schema")
     prefill: dict[str, PrefillOut]
     problems: list[str]
-    needs_consent: list[str]
+    needs_consent: list[ConsentNeeded]
 
 
 @forms_router.get("/{code}/form", response={200: FormOut, **PROBLEMS}, by_alias=True)
@@ -70,8 +84,116 @@ def get_form(request: HttpRequest, code: str) -> Any:
             for path, v in prefill.values.items()
         },
         "problems": list(prefill.problems),
-        "needs_consent": list(prefill.needs_consent),
+        "needs_consent": services.consents_needed(form.procedure_code, prefill),
     }
+
+
+class ReceivingUnitQuery(PageQuery):
+    province: str | None = Field(
+        None, min_length=2, max_length=2, pattern=r"^\d{2}$", description="mã tỉnh, ví dụ 79"
+    )
+    commune: str | None = Field(
+        None, min_length=5, max_length=5, pattern=r"^\d{5}$", description="mã xã, ví dụ 26740"
+    )
+    q: str = Field(
+        "", max_length=100, description="tên xã, phường hoặc tỉnh, không cần dấu: `sai gon`"
+    )
+
+
+class ReceivingUnitOut(Schema):
+    code: str = Field(
+        examples=["79.26740.tthcc"], description="the `receiving_unit` of POST /dossiers"
+    )
+    name: str = Field(examples=["Trung tâm Phục vụ hành chính công Phường Sài Gòn"])
+    name_en: str
+    level: str = Field(description="commune or province", examples=["commune"])
+    province_code: str = Field(examples=["79"])
+    province_name: str = Field(examples=["Thành phố Hồ Chí Minh"])
+    commune_code: str | None = Field(None, examples=["26740"])
+    commune_name: str | None = Field(None, examples=["Phường Sài Gòn"])
+    near_residence: bool = Field(
+        False, description="at the caller's permanent residence (commune, or its province)"
+    )
+
+
+def _unit_out(agency: Any) -> dict[str, Any]:
+    return {
+        "code": agency.code,
+        "name": agency.name,
+        "name_en": agency.name_en,
+        "level": agency.level,
+        "province_code": agency.province_id,
+        "province_name": agency.province.name,
+        "commune_code": agency.commune_id,
+        "commune_name": agency.commune.name if agency.commune_id else None,
+        "near_residence": getattr(agency, "near", 2) < 2,
+    }
+
+
+@receiving_router.get(
+    "/{code}/receiving-units",
+    response={200: Page[ReceivingUnitOut], **PROBLEMS},
+    summary="Đơn vị tiếp nhận thủ tục (where a dossier may be submitted)",
+    openapi_extra={
+        "security": [{"CitizenAuth": []}, {}],
+        "responses": {
+            200: {
+                "description": "OK",
+                "content": {
+                    "application/json": {
+                        "examples": {
+                            "by-commune-name": {
+                                "summary": "GET …/1.001193/receiving-units?q=sai gon",
+                                "value": {
+                                    "total": 1,
+                                    "limit": 50,
+                                    "offset": 0,
+                                    "items": [
+                                        {
+                                            "code": "79.26740.tthcc",
+                                            "name": "Trung tâm Phục vụ hành chính công "
+                                            "Phường Sài Gòn",
+                                            "name_en": "Public Administration Service Center "
+                                            "of Phường Sài Gòn",
+                                            "level": "commune",
+                                            "province_code": "79",
+                                            "province_name": "Thành phố Hồ Chí Minh",
+                                            "commune_code": "26740",
+                                            "commune_name": "Phường Sài Gòn",
+                                            "near_residence": False,
+                                        }
+                                    ],
+                                },
+                            }
+                        }
+                    }
+                },
+            }
+        },
+    },
+)
+def list_receiving_units(request: HttpRequest, code: str, params: Query[ReceivingUnitQuery]) -> Any:
+    """Các Trung tâm Phục vụ hành chính công được tiếp nhận thủ tục `code`, ở bất kỳ đâu
+    trong cả nước. Lọc theo tỉnh (`province`), xã (`commune`) hoặc tên (`q`, không cần dấu).
+    Gửi kèm bearer token của công dân thì nơi thường trú của người đó đứng đầu danh sách
+    (`near_residence`).
+
+    The service centres that may receive procedure `code`, anywhere in the country: pass an
+    item's `code` as `receiving_unit` to `POST /api/v1/dossiers`. The token is optional; with
+    a citizen's token, the centres of their permanent residence (read from the population
+    registry through the exchange) come first."""
+    context = optional_context(request)
+    subject_id = ""
+    if context is not None and context.kind == "person":
+        subject_id = context.subject_id
+    found = services.receiving_units(
+        code,
+        province_code=params.province,
+        commune_code=params.commune,
+        q=params.q,
+        subject_id=subject_id,
+    )
+    return page(found, params, _unit_out)
 
 
 class EventOut(Schema):
@@ -87,6 +209,7 @@ class EventOut(Schema):
 
 class FileOut(Schema):
     id: str
+    component: str = Field(description="key of the component the file is for")
     component_position: int
     name: str
     mime: str
@@ -118,9 +241,27 @@ class DossierOut(Schema):
     assisted_by_name: str = Field("", description="cán bộ tiếp nhận hoặc người hỗ trợ nộp")
 
 
+class ComponentStateOut(Schema):
+    key: str = Field(examples=["giay-chung-sinh-hoac-van-ban-cua-nguoi-lam-chung-giay-cam"])
+    name: str
+    required: bool
+    state: str = Field(
+        description="form (the e-form fills it), registry (a national database stands in "
+        "for it), uploaded, missing (required, no file yet) or optional"
+    )
+    takes_file: bool = Field(description="whether POST …/files accepts a file for it")
+
+
 class DossierDetailOut(DossierOut):
     timeline: list[EventOut]
     files: list[FileOut]
+    components: list[ComponentStateOut]
+    missing_components: list[str] = Field(
+        description="keys of the required components that still need a file before submit"
+    )
+    needs_consent: list[ConsentNeeded] = Field(
+        description="consents that would fill more of the form from the registries"
+    )
 
 
 def _out(dossier: Dossier, *, detail: bool = False) -> dict[str, Any]:
@@ -149,7 +290,14 @@ def _out(dossier: Dossier, *, detail: bool = False) -> dict[str, Any]:
     }
     if detail:
         body["timeline"] = [_event_out(e, dossier) for e in services.timeline(dossier)]
-        body["files"] = [file_out(f) for f in dossier.files.all()]
+        states = services.component_states(dossier)
+        keys = {c["position"]: c["key"] for c in states}
+        body["files"] = [file_out(f, keys) for f in dossier.files.all()]
+        body["components"] = states
+        body["missing_components"] = [c["key"] for c in states if c["state"] == "missing"]
+        body["needs_consent"] = services.consents_needed(
+            dossier.procedure_code, services.prefill_of(dossier)
+        )
     return body
 
 
@@ -177,15 +325,28 @@ def _event_out(event: DossierEvent, dossier: Dossier) -> dict[str, Any]:
     }
 
 
-def file_out(file: DossierFile) -> dict[str, Any]:
+def file_out(file: DossierFile, keys: dict[int, str] | None = None) -> dict[str, Any]:
+    if keys is None:
+        keys = {c["position"]: c["key"] for c in services.component_states(file.dossier)}
     return {
         "id": str(file.id),
+        "component": keys.get(file.component_position, ""),
         "component_position": file.component_position,
         "name": file.name,
         "mime": file.mime,
         "size": file.size,
         "sha256": file.sha256,
     }
+
+
+class UploadIn(Schema):
+    component: str = Field(
+        min_length=1,
+        max_length=60,
+        description="khóa thành phần hồ sơ: `components[].key` of GET /procedures/{code} "
+        "or of the dossier (a 1-based position is still read as one)",
+        examples=["giay-chung-sinh-hoac-van-ban-cua-nguoi-lam-chung-giay-cam"],
+    )
 
 
 class DraftIn(Schema):
@@ -214,8 +375,8 @@ class RatingOut(Schema):
     comment: str
 
 
-class ListQuery(Schema):
-    status: str | None = Field(None, max_length=24)
+class ListQuery(PageQuery):
+    status: str | None = Field(None, max_length=24, examples=["submitted"])
 
 
 @router.post("", response={201: DossierDetailOut, **PROBLEMS})
@@ -227,13 +388,10 @@ def create_draft(request: HttpRequest, payload: DraftIn) -> Any:
     return Status(201, _out(dossier, detail=True))
 
 
-@router.get("", response={200: list[DossierOut], **PROBLEMS})
+@router.get("", response={200: Page[DossierOut], **PROBLEMS})
 def list_mine(request: HttpRequest, params: Query[ListQuery]) -> Any:
-    """Hồ sơ của tôi."""
-    dossiers = services.mine(_applicant(request))
-    if params.status:
-        dossiers = [d for d in dossiers if d.status == params.status]
-    return [_out(d) for d in dossiers]
+    """Hồ sơ của tôi, mới nhất trước, theo trang (`total` counts them all)."""
+    return page(services.mine_query(_applicant(request), params.status), params, _out)
 
 
 @router.get("/{reference}", response={200: DossierDetailOut, **PROBLEMS})
@@ -256,9 +414,13 @@ def upload_file(
     request: HttpRequest,
     reference: str,
     file: File[UploadedFile],
-    component: Form[int],
+    upload: Form[UploadIn],
 ) -> Any:
-    """Đính kèm tệp cho một thành phần hồ sơ (PDF, JPG, PNG; checked by content)."""
+    """Đính kèm tệp cho một thành phần hồ sơ (PDF, JPG, PNG; checked by content).
+
+    Only components with `takes_file` in the dossier accept one: the form itself (filled
+    through `data`) and a component a national database stands in for answer 400
+    `component-takes-no-file`; `missing_components` says what submit still needs."""
     from django.conf import settings
 
     limit = int(getattr(settings, "MOTCUA_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
@@ -268,7 +430,7 @@ def upload_file(
     stored = services.add_file(
         _applicant(request),
         reference,
-        component=component,
+        component=int(upload.component) if upload.component.isdigit() else upload.component,
         name=file.name or "tep",
         content=content,
     )

@@ -375,7 +375,7 @@ class ComponentView:
 
 
 def components(dossier: Dossier) -> list[ComponentView]:
-    prefill = services._prefill_of(dossier)
+    prefill = services.prefill_of(dossier)
     held = {r["registry"] for r in prefill.records}
     files = list(dossier.files.all())
     digitized = {d.component_position: d for d in dossier.digitizations.all()}
@@ -385,7 +385,7 @@ def components(dossier: Dossier) -> list[ComponentView]:
             name=c.name,
             required=c.required,
             held=bool(c.replaced_by and c.replaced_by in held),
-            is_form=c.name.startswith(services.FORM_COMPONENT_PREFIX),
+            is_form=c.is_form,
             files=[f for f in files if f.component_position == c.position],
             digitization=digitized.get(c.position),
         )

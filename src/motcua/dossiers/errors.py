@@ -31,3 +31,8 @@ class PaymentRequired(Conflict):
 class MissingComponents(InvalidInput):
     code = "missing-components"
     title = "Thiếu thành phần hồ sơ"
+
+
+class ComponentTakesNoFile(InvalidInput):
+    code = "component-takes-no-file"
+    title = "Thành phần này không nhận tệp"

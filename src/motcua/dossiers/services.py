@@ -13,13 +13,14 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from motcua.audit import services as audit
 from motcua.catalog import selectors as catalog
 from motcua.core import uploads
 from motcua.core.calendar import VN_TZ, default_calendar
-from motcua.core.errors import InvalidInput, PermissionDenied
+from motcua.core.errors import InvalidInput, NotFound, PermissionDenied
 from motcua.eforms import services as eforms
 from motcua.identity.errors import StepUpRequired
 from motcua.notify import services as outbox
@@ -27,6 +28,7 @@ from motcua.units import selectors as units
 
 from . import signals
 from .errors import (
+    ComponentTakesNoFile,
     DossierNotEditable,
     DossierNotFound,
     IdempotencyKeyReused,
@@ -67,7 +69,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 EDITABLE = frozenset({Status.DRAFT})
 # Actions recorded in the history that do not change the status.
 SAME_STATUS_ACTIONS = frozenset({"created", "paid", "forwarded"})
-# A component whose name starts so is the declaration itself: the e-form fills it.
+# A component whose name starts so is the declaration itself: the e-form fills it (the
+# catalog marks such components `is_form` when the import names none).
 FORM_COMPONENT_PREFIX = "Tờ khai"
 MAX_DATA_BYTES = 200_000
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 - letters, not a secret
@@ -134,9 +137,20 @@ def get_by_code(code: str) -> Dossier:
     return dossier
 
 
+def mine_query(applicant: Applicant, status: str | None = None) -> QuerySet[Dossier]:
+    """The applicant's dossiers, newest first (those of the procedures a mandate covers),
+    optionally of one status: a query, for the caller to count and page."""
+    dossiers = Dossier.objects.filter(applicant_id=applicant.subject_id)
+    if applicant.mandate_scope and "*" not in applicant.mandate_scope:
+        dossiers = dossiers.filter(procedure_code__in=applicant.mandate_scope)
+    if status:
+        dossiers = dossiers.filter(status=status)
+    return dossiers.order_by("-created_at", "-id")
+
+
 def mine(applicant: Applicant) -> list[Dossier]:
-    dossiers = Dossier.objects.filter(applicant_id=applicant.subject_id).order_by("-created_at")
-    return [d for d in dossiers[:200] if applicant.allows_procedure(d.procedure_code)]
+    """The applicant's 200 newest dossiers (pages; the API pages through all of them)."""
+    return list(mine_query(applicant)[:200])
 
 
 def public_status(code: str, secret: str) -> Dossier:
@@ -237,6 +251,45 @@ def suggested_units(procedure_code: str, commune_code: str | None) -> list[Any]:
     return found
 
 
+def _receiving_levels(version: Any) -> set[str]:
+    """Where a procedure may be received: the service centres of communes when communes
+    handle it, of provinces when provinces or the central level do."""
+    levels = set()
+    if version.at_commune:
+        levels.add("commune")
+    if version.at_province or version.at_central:
+        levels.add("province")
+    return levels
+
+
+def receiving_units(
+    procedure_code: str,
+    *,
+    province_code: str | None = None,
+    commune_code: str | None = None,
+    q: str = "",
+    subject_id: str = "",
+) -> Any:
+    """The units that may receive `procedure_code` (the rule `check_receiving_unit` holds a
+    choice to), filtered; with `subject_id`, those where the person lives first."""
+    version = catalog.get_published(procedure_code)
+    near = None
+    if subject_id:
+        residence = residence_commune(subject_id)
+        if len(residence) == 5 and residence.isdigit():
+            try:
+                near = units.get_commune(residence)
+            except NotFound:  # an unknown residence commune only means no ordering
+                near = None
+    return units.receiving_centres(
+        _receiving_levels(version),
+        province_code=province_code,
+        commune_code=commune_code,
+        q=q,
+        near_commune=near,
+    )
+
+
 def check_receiving_unit(procedure_code: str, unit_code: str) -> Any:
     """The unit if it is a service centre at a level the procedure is handled at."""
     version = catalog.get_published(procedure_code)
@@ -246,11 +299,7 @@ def check_receiving_unit(procedure_code: str, unit_code: str) -> Any:
         raise InvalidInput(
             f"Không có đơn vị tiếp nhận mã {unit_code[:40]}.", param="receiving_unit"
         ) from None
-    levels = {
-        "commune": version.at_commune,
-        "province": version.at_province or version.at_central,
-    }
-    if not agency.is_service_center or not levels.get(agency.level):
+    if not agency.is_service_center or agency.level not in _receiving_levels(version):
         raise InvalidInput(
             f"{agency.name} không tiếp nhận thủ tục này; hãy chọn Trung tâm Phục vụ hành chính "
             "công ở cấp giải quyết thủ tục.",
@@ -411,7 +460,7 @@ def update_draft(
     if data is not None:
         _check_data_size(data)
         form = eforms.form_for(dossier.procedure_code)
-        prefill = _prefill_of(dossier)
+        prefill = prefill_of(dossier)
         if form.parties and _party_ids(form, data) != _party_ids(form, dossier.data):
             _form, prefill = prefill_for(applicant, dossier.procedure_code, data)
             dossier.prefill = prefill.to_json()
@@ -433,7 +482,7 @@ def consent_and_refresh(applicant: Applicant, reference: str) -> Dossier:
     dossier = get_for(applicant, reference, lock=True)
     if dossier.status not in EDITABLE or dossier.submit_requested_at:
         raise DossierNotEditable("Hồ sơ đã nộp, không thể lấy lại dữ liệu điền sẵn.")
-    for service in _prefill_of(dossier).needs_consent:
+    for service in prefill_of(dossier).needs_consent:
         exchange.grant_consent(
             applicant.subject_id,
             f"thu-tuc:{dossier.procedure_code}",
@@ -446,29 +495,103 @@ def consent_and_refresh(applicant: Applicant, reference: str) -> Dossier:
     return dossier
 
 
-def _prefill_of(dossier: Dossier) -> Any:
+def consents_needed(procedure_code: str, prefill: Any) -> list[dict[str, str]]:
+    """Exactly the consents that would let the form read what `prefill` was refused: each
+    to give as it is (`POST /exchange/people/{id}/consents`), or all at once for a draft
+    with `consent_and_refresh`."""
+    from motcua.exchange import selectors as exchange_selectors
+
+    names = exchange_selectors.service_names(list(prefill.needs_consent))
+    return [
+        {
+            "service": service,
+            "purpose": f"thu-tuc:{procedure_code}",
+            "consumer": eforms.CONSUMER,
+            "label": names.get(service, service),
+        }
+        for service in prefill.needs_consent
+    ]
+
+
+def prefill_of(dossier: Dossier) -> Any:
     return eforms.Prefill.from_json(dossier.prefill or {})
+
+
+def _version_of(dossier: Dossier) -> Any:
+    """The procedure version a dossier goes by: the published one until it is submitted
+    (as `submit` does), then the one it went in under."""
+    if dossier.status == Status.DRAFT:
+        return catalog.get_published(dossier.procedure_code)
+    return catalog.version_of(dossier.procedure_code, dossier.procedure_version)
+
+
+def component_states(dossier: Dossier) -> list[dict[str, Any]]:
+    """Each component of the dossier's procedure and where it stands: `form` (the e-form
+    fills it), `registry` (a national database stands in for it), `uploaded`, `missing`
+    (required, no file yet) or `optional`."""
+    held = {r["registry"] for r in prefill_of(dossier).records}
+    with_files = set(dossier.files.values_list("component_position", flat=True))
+    states = []
+    for c in _version_of(dossier).components.all():
+        if c.is_form:
+            state = "form"
+        elif c.replaced_by and c.replaced_by in held:
+            state = "registry"
+        elif c.position in with_files:
+            state = "uploaded"
+        else:
+            state = "missing" if c.required else "optional"
+        states.append(
+            {
+                "key": c.key,
+                "position": c.position,
+                "name": c.name,
+                "required": c.required,
+                "state": state,
+                "takes_file": state not in ("form", "registry"),
+            }
+        )
+    return states
 
 
 def add_file(
     applicant: Applicant,
     reference: str,
     *,
-    component: int,
+    component: int | str,
     name: str,
     content: bytes,
 ) -> DossierFile:
-    """Attach a checked file to a component of a draft (or of an open supplement request).
-    A bad file is refused with the reason and nothing is saved."""
+    """Attach a checked file to a component (its key, or its 1-based position) of a draft
+    (or of an open supplement request). A bad file, or one for a component that takes none
+    (the online form itself, one a registry stands in for), is refused with the reason and
+    nothing is saved."""
     checked = uploads.check_upload(name, content)
     with transaction.atomic():
         dossier = get_for(applicant, reference, lock=True)
         supplement = dossier.supplements.filter(answered_at__isnull=True).first()
         if dossier.status not in EDITABLE and supplement is None:
             raise DossierNotEditable("Hồ sơ đã nộp, chỉ nhận thêm tệp khi có yêu cầu bổ sung.")
-        version = catalog.get_published(dossier.procedure_code)
-        if not any(c.position == component for c in version.components.all()):
-            raise InvalidInput("Thành phần hồ sơ không tồn tại.", param="component")
+        found = next(
+            (c for c in _version_of(dossier).components.all() if component in (c.key, c.position)),
+            None,
+        )
+        if found is None:
+            raise InvalidInput(
+                f"Thành phần hồ sơ '{str(component)[:60]}' không tồn tại.", param="component"
+            )
+        if found.is_form and dossier.channel == Dossier.Channel.ONLINE:
+            raise ComponentTakesNoFile(
+                f"“{found.name}” là tờ khai điện tử: điền dữ liệu tờ khai, không đính kèm tệp.",
+                param="component",
+            )
+        held = {r["registry"] for r in prefill_of(dossier).records}
+        if found.replaced_by and found.replaced_by in held:
+            raise ComponentTakesNoFile(
+                f"“{found.name}”: Nhà nước đã có dữ liệu thay thế, không cần nộp giấy tờ này.",
+                param="component",
+            )
+        component = found.position
         uploads.check_count(dossier.files.count() + 1)
         stored = DossierFile(
             dossier=dossier,
@@ -534,7 +657,7 @@ def _submit_locked(dossier: Dossier, applicant: Applicant) -> Dossier:
     # The procedure's current version and its form (the latest up to it).
     version = catalog.get_published(dossier.procedure_code)
     form = eforms.form_at(dossier.procedure_code, version.version)
-    prefill = _prefill_of(dossier)
+    prefill = prefill_of(dossier)
     cleaned = eforms.validate(form, dossier.data, prefill)
     records, missing = _components(dossier, prefill, version)
     if missing:
@@ -575,11 +698,7 @@ def _components(
                     record_version=str(record.get("version", "")),
                 )
             )
-        elif (
-            component.required
-            and position not in with_files
-            and not component.name.startswith(FORM_COMPONENT_PREFIX)
-        ):
+        elif component.required and position not in with_files and not component.is_form:
             missing.append(component.name)
     return records, missing
 
@@ -720,7 +839,7 @@ def answer_party(personal_id: str, draft_ref: str, *, confirm: bool) -> Dossier:
     if dossier.parties.exclude(state=PartyConfirmation.State.CONFIRMED).exists():
         return dossier
     version = catalog.get_published(dossier.procedure_code)
-    records, _missing = _components(dossier, _prefill_of(dossier), version)
+    records, _missing = _components(dossier, prefill_of(dossier), version)
     return _file_in(dossier, records, version, actor=personal_id, acting_for="")
 
 
@@ -765,7 +884,7 @@ def answer_supplement(
         _check_data_size(data)
         form = eforms.form_for(dossier.procedure_code)
         merged = {**dossier.data, **data}
-        dossier.data = eforms.validate(form, merged, _prefill_of(dossier))
+        dossier.data = eforms.validate(form, merged, prefill_of(dossier))
     request.answered_at = timezone.now()
     request.answer = {"note": note[:2000], "data": data or {}}
     if dossier.due_date and request.resume_status in (Status.RECEIVED, Status.PROCESSING):

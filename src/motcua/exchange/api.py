@@ -4,12 +4,15 @@ of consents and of who read their data. Thin: every read goes through services.c
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
+from pydantic import field_validator
 
+from motcua.core.paging import Page, PageQuery, sliced
 from motcua.core.problems import ERRORS, Problem
 
 from . import auth, selectors, services
@@ -18,6 +21,7 @@ from .models import Consent, DataService
 
 router = Router()
 PROBLEMS: dict[int, Any] = {**ERRORS, 401: Problem, 403: Problem}
+PROCEDURE_CODE = re.compile(r"\d\.\d{6}")
 
 
 class CallIn(Schema):
@@ -63,20 +67,34 @@ class AccessOut(Schema):
     outcome: str
 
 
-class AccessPage(Schema):
-    total: int
-    items: list[AccessOut]
-
-
-class PageQuery(Schema):
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
-
-
 class ConsentIn(Schema):
-    purpose: str = Field(min_length=1, max_length=100, examples=["1.001193"])
-    consumer: str | None = Field(None, max_length=100, description="trống: mọi đơn vị")
-    service: str | None = Field(None, max_length=100, description="trống: mọi dịch vụ")
+    """What a form's `needs_consent` item says, copied as it is."""
+
+    purpose: str = Field(
+        min_length=1,
+        max_length=100,
+        examples=["thu-tuc:1.001193"],
+        description=(
+            "mục đích: `thu-tuc:<mã thủ tục>` cho biểu mẫu của một thủ tục (a bare procedure "
+            "code such as `1.001193` is read as `thu-tuc:1.001193`)"
+        ),
+    )
+    consumer: str | None = Field(
+        None, max_length=100, examples=["motcua-eforms"], description="trống: mọi đơn vị"
+    )
+    service: str | None = Field(
+        None,
+        max_length=100,
+        examples=["population.person.family"],
+        description="trống: mọi dịch vụ",
+    )
+
+    @field_validator("purpose")
+    @classmethod
+    def procedure_purpose(cls, value: str) -> str:
+        """A procedure's forms read for `thu-tuc:<code>`: a consent for the bare code would
+        be recorded and never match."""
+        return f"thu-tuc:{value}" if PROCEDURE_CODE.fullmatch(value) else value
 
 
 class ConsentOut(Schema):
@@ -152,14 +170,14 @@ def _own(request: HttpRequest, personal_id: str) -> str:
     return current
 
 
-@router.get("/people/{personal_id}/access-history", response={200: AccessPage, **PROBLEMS})
+@router.get("/people/{personal_id}/access-history", response={200: Page[AccessOut], **PROBLEMS})
 def access_history(
     request: HttpRequest, personal_id: str, page: Query[PageQuery]
 ) -> dict[str, Any]:
     """Ai đã đọc dữ liệu gì về tôi, khi nào và vì sao (who read what about me, when, why)."""
     _own(request, personal_id)
     total, items = selectors.access_history(personal_id, page.limit, page.offset)
-    return {"total": total, "items": items}
+    return sliced(items, total, page)
 
 
 @router.get("/people/{personal_id}/consents", response={200: list[ConsentOut], **PROBLEMS})

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from .models import Consent, Consumer, Grant, MessageLogEntry
+from .models import Consent, Consumer, DataService, Grant, MessageLogEntry
 
 
 def access_history(personal_id: str, limit: int = 50, offset: int = 0) -> tuple[int, list[Any]]:
@@ -35,3 +35,8 @@ def has_grant(consumer: str, service: str) -> bool:
     return Grant.objects.filter(
         consumer__code=consumer, service__code=service, revoked_at__isnull=True
     ).exists()
+
+
+def service_names(codes: list[str]) -> dict[str, str]:
+    """The names of data services by code (what a person is asked to consent to)."""
+    return dict(DataService.objects.filter(code__in=codes).values_list("code", "name"))

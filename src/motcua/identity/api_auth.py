@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 from oauth2_provider.models import get_access_token_model
 
@@ -180,4 +181,17 @@ def context_of(request: HttpRequest) -> RequestContext:
     context = getattr(request, "auth", None)
     if not isinstance(context, RequestContext):
         raise PermissionDenied(_("Cần đăng nhập."))
+    return context
+
+
+def optional_context(request: HttpRequest) -> RequestContext | None:
+    """For operations open to anyone that do more for a logged-in caller: the caller's
+    context when a bearer token is sent, None when none is; a bad token is still a 401."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _sep, token = header.partition(" ")
+    context = context_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if context is None:
+        raise AuthenticationError()
     return context

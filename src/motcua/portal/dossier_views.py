@@ -160,7 +160,7 @@ def _page_context(dossier: Dossier, errors: dict[str, str]) -> dict[str, Any]:
                 "position": c.position,
                 "c": c,
                 "held": bool(c.replaced_by and c.replaced_by in held),
-                "is_form": c.name.startswith(dossiers.FORM_COMPONENT_PREFIX),
+                "is_form": c.is_form,
                 "files": [f for f in context["files"] if f.component_position == c.position],
             }
             for c in version.components.all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from motcua.core.errors import NotFound
 from motcua.core.text import fold
@@ -86,6 +86,40 @@ def service_centres(province_code: str, commune_code: str | None = None) -> Quer
     """Public Administration Service Centers of a province (commune_code None: the province's
     own) or of one commune."""
     return agencies_of(province_code, commune_code).filter(is_service_center=True)
+
+
+def receiving_centres(
+    levels: set[str],
+    *,
+    province_code: str | None = None,
+    commune_code: str | None = None,
+    q: str = "",
+    near_commune: Commune | None = None,
+) -> QuerySet[Agency]:
+    """Service centres at `levels` (`commune`, `province`) that may receive a dossier: in a
+    province, of a commune, whose unit's name holds every word of `q` (diacritics ignored);
+    the centres of `near_commune` and of its province first, then by code."""
+    qs = Agency.objects.filter(is_service_center=True, level__in=levels).select_related(
+        "province", "commune"
+    )
+    if province_code:
+        qs = qs.filter(province_id=province_code)
+    if commune_code:
+        qs = qs.filter(commune_id=commune_code)
+    for word in fold(q).split():
+        qs = qs.filter(
+            Q(commune__name_folded__contains=word)
+            | Q(commune__isnull=True, province__name_folded__contains=word)
+        )
+    if near_commune is None:
+        return qs.order_by("code")
+    rank = Case(
+        When(commune_id=near_commune.code, then=Value(0)),
+        When(commune__isnull=True, province_id=near_commune.province_id, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(near=rank).order_by("near", "code")
 
 
 def get_commune(code: str) -> Commune:

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from motcua.core.errors import PermissionDenied
+from motcua.core.paging import Page, PageQuery
+from motcua.core.paging import page as paged
 from motcua.core.problems import ERRORS, Problem
 from motcua.identity.api_auth import CitizenAuth, RequestContext, context_of
 
@@ -47,16 +49,12 @@ class MessageOut(Schema):
     read_at: dt.datetime | None
 
 
-class InboxQuery(Schema):
+class InboxQuery(PageQuery):
     unread: bool = Field(False, description="chỉ thông báo chưa đọc")
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
 
 
-class InboxPage(Schema):
-    total: int
-    unread: int
-    items: list[MessageOut]
+class InboxPage(Page[MessageOut]):
+    unread: int = Field(description="số thông báo chưa đọc, trên mọi trang")
 
 
 def _owner(request: HttpRequest) -> RequestContext:
@@ -98,11 +96,7 @@ def list_messages(request: HttpRequest, page: Query[InboxQuery]) -> dict[str, An
     """Hộp thư thông báo chính thức, mới nhất trước."""
     owner = _owner(request).subject_id
     qs = selectors.messages_of(owner, unread_only=page.unread)
-    return {
-        "total": qs.count(),
-        "unread": selectors.unread_count(owner),
-        "items": list(qs[page.offset : page.offset + page.limit]),
-    }
+    return {**paged(qs, page), "unread": selectors.unread_count(owner)}
 
 
 @inbox_router.post("/{message_id}/read", response={200: MessageOut, **PROBLEMS})

@@ -167,7 +167,7 @@ def test_assisted_submission_needs_consent_and_then_belongs_to_the_person(client
 
     # The father: in "my dossiers", and he can act on it.
     father = citizen_headers(PARENT_ID)
-    listed = client.get("/api/v1/dossiers", **father).json()
+    listed = client.get("/api/v1/dossiers", **father).json()["items"]
     assert [d["code"] for d in listed] == [code_]
     assert (listed[0]["channel"], listed[0]["assisted_by_name"]) == ("assisted", "Nông Thị Số")
     withdrawn = client.post(f"/api/v1/dossiers/{code_}/withdraw", **father)
@@ -175,7 +175,7 @@ def test_assisted_submission_needs_consent_and_then_belongs_to_the_person(client
     # The helper: 404 as a citizen, 404 at the counter, 404 in the back office.
     helper = citizen_headers(TEAM_ID)
     assert client.get(f"/api/v1/dossiers/{code_}", **helper).status_code == 404
-    assert client.get("/api/v1/dossiers", **helper).json() == []
+    assert client.get("/api/v1/dossiers", **helper).json()["items"] == []
     assert client.get(f"{BASE}/dossiers/{code_}", **team).status_code == 404
     assert client.get(f"/api/v1/backoffice/dossiers/{code_}", **team).status_code == 404
 

@@ -156,3 +156,30 @@ def test_demo_catalog_imports_cleanly():
     assert {"1.001193"} <= codes
     replaced = ProcedureVersion.objects.filter(components__replaced_by="population").distinct()
     assert replaced.count() >= 5
+
+
+def test_components_get_stable_keys_and_a_duplicate_key_is_refused():
+    from motcua.catalog.schema import ProcedureIn
+
+    record = {
+        "code": "1.000001",
+        "name": "Thủ tục thử",
+        "sector": "ho-tich",
+        "levels": ["commune"],
+        "online_level": "full",
+        "processing_days": 1,
+        "result_type": "Giấy",
+        "components": [
+            {"name": "Tờ khai thử"},
+            {"name": "Giấy tờ"},
+            {"name": "Giấy tờ"},
+            {"key": "ban-ve", "name": "Bản vẽ", "form": False},
+        ],
+    }
+    components = ProcedureIn.model_validate(record).components
+    assert [c.key for c in components] == ["to-khai-thu", "giay-to", "giay-to-2", "ban-ve"]
+    assert [c.form for c in components] == [True, False, False, False]
+    record["components"][1]["key"] = "ban-ve"
+    record["components"][3]["key"] = "ban-ve"
+    with pytest.raises(ValueError, match="ban-ve"):
+        ProcedureIn.model_validate(record)

@@ -65,7 +65,9 @@ def test_procedure_detail_shows_components_and_what_the_state_has(client, small_
     replaced = [c for c in body["components"] if c["replaced_by"]]
     assert replaced == [
         {
+            "key": "can-cuoc-cua-nguoi-yeu-cau",
             "name": "Căn cước của người yêu cầu",
+            "form": False,
             "required": True,
             "copies": 1,
             "replaced_by": "population",

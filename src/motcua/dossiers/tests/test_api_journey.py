@@ -56,9 +56,45 @@ def attach_birth_certificate(client, reference, headers):
 
 def test_without_consent_the_family_data_is_not_read_and_the_form_says_why(client, world):
     form = client.get(f"/api/v1/procedures/{BIRTH}/form", **auth(world.father)).json()
-    assert form["needs_consent"] == ["population.person.family"]
+    assert form["needs_consent"] == [
+        {
+            "service": "population.person.family",
+            "purpose": f"thu-tuc:{BIRTH}",
+            "consumer": "motcua-eforms",
+            "label": "Quan hệ gia đình, tình trạng hôn nhân của công dân",
+        }
+    ]
     assert "Trần Thị Bình" not in {v["value"] for v in form["prefill"].values()}
     assert any("đồng ý" in p for p in form["problems"])
+
+
+def test_the_consent_the_form_asks_for_given_as_it_says_fills_in_the_other_parent(client, world):
+    headers = auth(world.father)
+    form = client.get(f"/api/v1/procedures/{BIRTH}/form", **headers).json()
+    for needed in form["needs_consent"]:
+        given = client.post(
+            f"/api/v1/exchange/people/{PARENT_ID}/consents",
+            {k: needed[k] for k in ("purpose", "consumer", "service")},
+            content_type="application/json",
+            **headers,
+        )
+        assert given.status_code == 201, given.content
+    again = client.get(f"/api/v1/procedures/{BIRTH}/form", **headers).json()
+    assert again["needs_consent"] == []
+    assert "Trần Thị Bình" in {v["value"] for v in again["prefill"].values()}
+
+
+def test_a_consent_for_the_bare_procedure_code_of_the_schema_example_has_effect(client, world):
+    headers = auth(world.father)
+    given = client.post(
+        f"/api/v1/exchange/people/{PARENT_ID}/consents",
+        {"purpose": BIRTH, "service": "population.person.family"},
+        content_type="application/json",
+        **headers,
+    )
+    assert given.status_code == 201 and given.json()["purpose"] == f"thu-tuc:{BIRTH}"
+    form = client.get(f"/api/v1/procedures/{BIRTH}/form", **headers).json()
+    assert "Trần Thị Bình" in {v["value"] for v in form["prefill"].values()}
 
 
 def test_consenting_on_the_draft_fills_in_the_other_parent(client, world):
@@ -103,7 +139,7 @@ def test_birth_registration_journey_from_draft_to_public_lookup(client, world):
     assert record.subject == PARENT_ID and record.record_version
 
     mine = client.get("/api/v1/dossiers", **headers).json()
-    assert [d["code"] for d in mine] == [body["code"]]
+    assert [d["code"] for d in mine["items"]] == [body["code"]] and mine["total"] == 1
     receipt = client.get(f"/api/v1/dossiers/{body['code']}/receipt", **headers)
     assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF-")
 
@@ -258,7 +294,7 @@ def test_without_a_token_the_api_answers_401(client, world):
 
 def test_the_mother_sees_her_own_prefill_not_the_fathers_draft(client, world):
     birth_draft(client, world.father)
-    assert client.get("/api/v1/dossiers", **auth(world.mother)).json() == []
+    assert client.get("/api/v1/dossiers", **auth(world.mother)).json()["items"] == []
     form = client.get(f"/api/v1/procedures/{BIRTH}/form", **auth(world.mother)).json()
     assert MOTHER_ID in {str(v["value"]) for v in form["prefill"].values()}
 
