@@ -14,14 +14,16 @@ from ninja.responses import Status
 from motcua.core.errors import InvalidInput
 from motcua.core.problems import ERRORS, Problem
 from motcua.eforms import services as eforms
-from motcua.identity.api_auth import CitizenAuth, RequestContext, context_of
+from motcua.identity.api_auth import DOSSIERS, CitizenAuth, RequestContext, context_of
 
 from . import receipt, services
 from .models import Dossier, DossierEvent, DossierFile
 
 PROBLEMS: dict[int, Any] = {**ERRORS, 401: Problem, 403: Problem, 409: Problem}
-router = Router(auth=CitizenAuth())
-forms_router = Router(auth=CitizenAuth())
+# Every operation of these routers reads or changes the person's dossiers (the form is
+# prefilled with their registry data): scope `dossiers`.
+router = Router(auth=CitizenAuth(scopes=[DOSSIERS]))
+forms_router = Router(auth=CitizenAuth(scopes=[DOSSIERS]))
 public_router = Router()
 
 
