@@ -34,6 +34,7 @@ LEEWAY = 60  # seconds of clock skew tolerated on exp/iat
 KEPT_CLAIMS = (
     "sub",
     "acr",
+    "auth_time",  # when the person logged in: operations needing a recent login read it
     "name",
     "subject_kind",
     "personal_id",

@@ -15,14 +15,22 @@ from motcua.core.errors import InvalidInput
 from motcua.core.paging import Page, PageQuery, page
 from motcua.core.problems import ERRORS, Problem
 from motcua.eforms import services as eforms
-from motcua.identity.api_auth import CitizenAuth, RequestContext, context_of, optional_context
+from motcua.identity.api_auth import (
+    DOSSIERS,
+    CitizenAuth,
+    RequestContext,
+    context_of,
+    optional_context,
+)
 
 from . import receipt, services
 from .models import Dossier, DossierEvent, DossierFile
 
 PROBLEMS: dict[int, Any] = {**ERRORS, 401: Problem, 403: Problem, 409: Problem}
-router = Router(auth=CitizenAuth())
-forms_router = Router(auth=CitizenAuth())
+# Every operation of these routers reads or changes the person's dossiers (the form is
+# prefilled with their registry data): scope `dossiers`.
+router = Router(auth=CitizenAuth(scopes=[DOSSIERS]))
+forms_router = Router(auth=CitizenAuth(scopes=[DOSSIERS]))
 public_router = Router()
 # Open to anyone; a citizen's bearer token, when sent, puts the units where they live first.
 receiving_router = Router()
@@ -180,11 +188,11 @@ def list_receiving_units(request: HttpRequest, code: str, params: Query[Receivin
 
     The service centres that may receive procedure `code`, anywhere in the country: pass an
     item's `code` as `receiving_unit` to `POST /api/v1/dossiers`. The token is optional; with
-    a citizen's token, the centres of their permanent residence (read from the population
-    registry through the exchange) come first."""
+    a citizen's token holding the `dossiers` scope, the centres of their permanent residence
+    (read from the population registry through the exchange) come first."""
     context = optional_context(request)
     subject_id = ""
-    if context is not None and context.kind == "person":
+    if context is not None and context.kind == "person" and DOSSIERS in context.scopes:
         subject_id = context.subject_id
     found = services.receiving_units(
         code,

@@ -13,12 +13,12 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from motcua.core.problems import Problem
-from motcua.identity.api_auth import CitizenAuth
+from motcua.identity.api_auth import DOSSIERS, CitizenAuth
 
 from . import bundles
 from .api import PROBLEMS, _applicant
 
-router = Router(auth=CitizenAuth())
+router = Router(auth=CitizenAuth(scopes=[DOSSIERS]))
 
 
 class BundleIn(Schema):

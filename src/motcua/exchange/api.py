@@ -7,19 +7,33 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
+from ninja.security import APIKeyCookie
+from ninja.utils import check_csrf
 from pydantic import field_validator
 
+from motcua.core.errors import DomainError, PermissionDenied
 from motcua.core.paging import Page, PageQuery, sliced
 from motcua.core.problems import ERRORS, Problem
+from motcua.identity.api_auth import CONSENTS, EXCHANGE_HISTORY, CitizenAuth, RequestContext
 
 from . import auth, selectors, services
-from .errors import ClientAuthenticationFailed
 from .models import Consent, DataService
 
 router = Router()
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported-media-type"
+    title = "Kiểu nội dung không được hỗ trợ"
+
+
 PROBLEMS: dict[int, Any] = {**ERRORS, 401: Problem, 403: Problem}
 PROCEDURE_CODE = re.compile(r"\d\.\d{6}")
 
@@ -135,19 +149,36 @@ def call_service(request: HttpRequest, service_id: str, payload: CallIn) -> serv
 
 
 # --- the person's own view -------------------------------------------------------------------
-def current_personal_id(request: HttpRequest) -> str | None:
-    """The personal ID of the person the request is about: from a citizen's bearer access
-    token (the person acted for, when acting for a minor child or by a mandate), else from the
-    portal's session (`portal_citizen`, or the person it acts for). None → 401."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        from motcua.identity.api_auth import context_for_token
+class PortalSession(APIKeyCookie):
+    """The portal's own session cookie (first party, so no scopes): the person logged in, or
+    the person they act for. An unsafe call must carry Django's CSRF token and a JSON body, so
+    a form posted from another site or port (text/plain, no token) changes nothing."""
 
-        context = context_for_token(value.strip())
-        if context is None or context.kind != "person":
-            return None
-        return context.subject_id
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        key = request.COOKIES.get(self.param_name)
+        if not key:
+            return None  # no session: the caller is anonymous (401), not a forgery (403)
+        if request.method not in SAFE_METHODS:
+            if request.body and request.content_type != "application/json":
+                raise UnsupportedMediaType(_("Nội dung yêu cầu phải là JSON (application/json)."))
+            if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+                raise PermissionDenied(
+                    _("Yêu cầu thiếu mã chống giả mạo (CSRF). Vui lòng tải lại trang và thử lại.")
+                )
+        return key
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> str | None:
+        return session_personal_id(request) if key else None
+
+
+def session_personal_id(request: HttpRequest) -> str | None:
+    """The personal ID the portal's session speaks for (`portal_citizen`, or the person it acts
+    for); None when nobody is logged in."""
     session = getattr(request, "session", None)
     if session is None:
         return None
@@ -159,18 +190,27 @@ def current_personal_id(request: HttpRequest) -> str | None:
     return str(value) if value else None
 
 
+def person_auth(scope: str) -> list[Any]:
+    """A citizen's bearer token holding `scope`, or the portal's own session."""
+    return [CitizenAuth(scopes=[scope]), PortalSession()]
+
+
 def _own(request: HttpRequest, personal_id: str) -> str:
-    current = current_personal_id(request)
-    if current is None:
-        raise ClientAuthenticationFailed("Cần đăng nhập để xem dữ liệu của chính mình.")
-    if current != personal_id:
-        from motcua.core.errors import PermissionDenied
+    """The caller's own personal ID, which must be the one in the path (403 otherwise)."""
+    auth = getattr(request, "auth", None)
+    current = auth.subject_id if isinstance(auth, RequestContext) else auth
+    if isinstance(auth, RequestContext) and auth.kind != "person":
+        current = None
+    if not current or current != personal_id:
+        raise PermissionDenied(_("Chỉ được xem và quản lý dữ liệu của chính mình."))
+    return str(current)
 
-        raise PermissionDenied("Chỉ được xem và quản lý dữ liệu của chính mình.")
-    return current
 
-
-@router.get("/people/{personal_id}/access-history", response={200: Page[AccessOut], **PROBLEMS})
+@router.get(
+    "/people/{personal_id}/access-history",
+    auth=person_auth(EXCHANGE_HISTORY),
+    response={200: Page[AccessOut], **PROBLEMS},
+)
 def access_history(
     request: HttpRequest, personal_id: str, page: Query[PageQuery]
 ) -> dict[str, Any]:
@@ -180,13 +220,21 @@ def access_history(
     return sliced(items, total, page)
 
 
-@router.get("/people/{personal_id}/consents", response={200: list[ConsentOut], **PROBLEMS})
+@router.get(
+    "/people/{personal_id}/consents",
+    auth=person_auth(CONSENTS),
+    response={200: list[ConsentOut], **PROBLEMS},
+)
 def list_consents(request: HttpRequest, personal_id: str) -> list[Consent]:
     _own(request, personal_id)
     return list(selectors.consents_of(personal_id))
 
 
-@router.post("/people/{personal_id}/consents", response={201: ConsentOut, **PROBLEMS})
+@router.post(
+    "/people/{personal_id}/consents",
+    auth=person_auth(CONSENTS),
+    response={201: ConsentOut, **PROBLEMS},
+)
 def give_consent(request: HttpRequest, personal_id: str, payload: ConsentIn) -> Status[Consent]:
     _own(request, personal_id)
     consent = services.grant_consent(
@@ -196,7 +244,9 @@ def give_consent(request: HttpRequest, personal_id: str, payload: ConsentIn) -> 
 
 
 @router.delete(
-    "/people/{personal_id}/consents/{consent_id}", response={200: ConsentOut, **PROBLEMS}
+    "/people/{personal_id}/consents/{consent_id}",
+    auth=person_auth(CONSENTS),
+    response={200: ConsentOut, **PROBLEMS},
 )
 def withdraw_consent(request: HttpRequest, personal_id: str, consent_id: int) -> Consent:
     _own(request, personal_id)

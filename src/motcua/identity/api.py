@@ -14,7 +14,7 @@ from motcua.core.errors import PermissionDenied
 from motcua.core.problems import ERRORS, Problem
 
 from . import services
-from .api_auth import CitizenAuth, OfficialAuth, RequestContext, context_of
+from .api_auth import MANDATES, OPENID, CitizenAuth, OfficialAuth, RequestContext, context_of
 from .models import Account, Mandate
 
 router = Router()
@@ -40,7 +40,7 @@ class OfficialOut(Schema):
     roles: list[str]
 
 
-@router.get("/me", auth=CitizenAuth(), response={200: MeOut, **PROBLEMS})
+@router.get("/me", auth=CitizenAuth(scopes=[OPENID]), response={200: MeOut, **PROBLEMS})
 def me(request: HttpRequest) -> dict[str, Any]:
     """Chủ thể của token công dân, và người thực hiện thay (act) nếu có."""
     context = context_of(request)
@@ -102,30 +102,44 @@ def _self(request: HttpRequest) -> tuple[RequestContext, Account]:
 
 
 @router.get(
-    "/acting-options", auth=CitizenAuth(), response={200: list[ActingOptionOut], **PROBLEMS}
+    "/acting-options",
+    auth=CitizenAuth(scopes=[MANDATES]),
+    response={200: list[ActingOptionOut], **PROBLEMS},
 )
 def acting_options(request: HttpRequest) -> list[Any]:
     """Những người, tổ chức tôi có thể thực hiện thay (cho token exchange)."""
     return services.acting_options(_self(request)[1])
 
 
-@router.get("/mandates", auth=CitizenAuth(), response={200: list[MandateOut], **PROBLEMS})
+@router.get(
+    "/mandates", auth=CitizenAuth(scopes=[MANDATES]), response={200: list[MandateOut], **PROBLEMS}
+)
 def list_mandates(request: HttpRequest) -> list[Mandate]:
     """Ủy quyền tôi đã cho."""
     return services.mandates_given(_self(request)[1])
 
 
-@router.post("/mandates", auth=CitizenAuth(), response={201: MandateOut, **PROBLEMS})
+@router.post(
+    "/mandates", auth=CitizenAuth(scopes=[MANDATES]), response={201: MandateOut, **PROBLEMS}
+)
 def create_mandate(request: HttpRequest, payload: MandateIn) -> Status[Mandate]:
     """Ủy quyền cho người khác thực hiện thay trong phạm vi và thời hạn."""
+    context, account = _self(request)
     mandate = services.create_mandate(
-        _self(request)[1], payload.grantee, payload.scope, payload.valid_until
+        account,
+        payload.grantee,
+        payload.scope,
+        payload.valid_until,
+        level=context.level,
+        auth_time=context.auth_time,
     )
     return Status(201, mandate)
 
 
 @router.post(
-    "/mandates/{mandate_id}/revoke", auth=CitizenAuth(), response={200: MandateOut, **PROBLEMS}
+    "/mandates/{mandate_id}/revoke",
+    auth=CitizenAuth(scopes=[MANDATES]),
+    response={200: MandateOut, **PROBLEMS},
 )
 def revoke_mandate(request: HttpRequest, mandate_id: int) -> Mandate:
     """Thu hồi ủy quyền: hết hiệu lực ngay, kể cả với phiên đang thực hiện thay."""

@@ -2,12 +2,19 @@
 and gives the endpoint a `RequestContext` — subject, actor (when acting for someone), acr,
 scopes, kind. Other apps' routers use `CitizenAuth()` or `OfficialAuth()`.
 
+Every operation names the scopes its caller's token must hold beside it, e.g.
+`auth=CitizenAuth(scopes=[scopes.DOSSIERS])`; this one layer refuses a token without them
+(403 `insufficient_scope`), so a relying party the person let only log in (`openid`) reads
+nothing of theirs.
+
 An acting-for token (RFC 8693 `act`) has its basis re-checked on every request, so a revoked
 mandate is refused on the very next call."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.http import HttpRequest
@@ -21,9 +28,22 @@ from oauth2_provider.models import get_access_token_model
 from motcua.core.errors import PermissionDenied
 
 from . import services
+from .errors import InsufficientScope
 from .models import Account, Mandate, Official, TokenAssurance
 
 KIND_OFFICIAL = "official"
+
+# Scopes of the person's data, each named in plain Vietnamese on the consent screen
+# (settings.OAUTH2_PROVIDER["SCOPES"]). `openid` alone is only "log in".
+OPENID = "openid"
+OFFICIAL = "official"
+DOSSIERS = "dossiers"
+WALLET = "wallet"
+INBOX = "inbox"
+CONSENTS = "consents"
+MANDATES = "mandates"
+EXCHANGE_HISTORY = "exchange.history"
+CITIZEN_DATA_SCOPES = (DOSSIERS, WALLET, INBOX, CONSENTS, MANDATES, EXCHANGE_HISTORY)
 
 
 @dataclass(frozen=True)
@@ -43,6 +63,7 @@ class RequestContext:
     mandate_scope: tuple[str, ...] = ()
     agency_code: str = ""
     roles: tuple[str, ...] = field(default_factory=tuple)
+    auth_time: dt.datetime | None = None  # when the person authenticated (step-up)
 
     @property
     def acting(self) -> bool:
@@ -103,6 +124,7 @@ def context_for_token(raw_token: str) -> RequestContext | None:
     except TokenAssurance.DoesNotExist:
         assurance = None
     level = assurance.level if assurance else account.assurance_level
+    auth_time = assurance.auth_time if assurance else None
     scopes = frozenset(token.scope.split())
     client_id = token.application.client_id if token.application else ""
     acting = assurance.acting if assurance else None
@@ -120,6 +142,7 @@ def context_for_token(raw_token: str) -> RequestContext | None:
             actor_id=account.username,
             basis=acting.basis,
             mandate_scope=tuple(acting.mandate.scope) if acting.mandate else (),
+            auth_time=auth_time,
         )
     if KIND_OFFICIAL in scopes:
         official = Official.objects.filter(account=account).first()
@@ -134,6 +157,7 @@ def context_for_token(raw_token: str) -> RequestContext | None:
             client_id=client_id,
             agency_code=official.agency_code,
             roles=tuple(official.roles),
+            auth_time=auth_time,
         )
     return RequestContext(
         sub=str(account.sub),
@@ -142,14 +166,20 @@ def context_for_token(raw_token: str) -> RequestContext | None:
         level=level,
         scopes=scopes,
         client_id=client_id,
+        auth_time=auth_time,
     )
 
 
 class BearerAuth(HttpBearer):
-    """Any valid access token. `request.auth` is the RequestContext."""
+    """Any valid access token holding every scope in `scopes`. `request.auth` is the
+    RequestContext."""
 
     kinds: frozenset[str] = frozenset({"person", "organisation", KIND_OFFICIAL})
     refusal = gettext_lazy("Token này không dùng được cho chức năng này.")
+
+    def __init__(self, scopes: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.scopes = frozenset(scopes)
 
     def authenticate(self, request: HttpRequest, token: str) -> RequestContext | None:
         context = context_for_token(token)
@@ -157,6 +187,9 @@ class BearerAuth(HttpBearer):
             return None
         if context.kind not in self.kinds:
             raise PermissionDenied(str(self.refusal))
+        missing = self.scopes - context.scopes
+        if missing:
+            raise InsufficientScope(sorted(missing))
         request.motcua_context = context  # type: ignore[attr-defined]
         return context
 
@@ -175,6 +208,9 @@ class OfficialAuth(BearerAuth):
 
     kinds = frozenset({KIND_OFFICIAL})
     refusal = gettext_lazy("Chức năng này dành cho cán bộ; token của công dân không được dùng.")
+
+    def __init__(self, scopes: Iterable[str] = ()) -> None:
+        super().__init__(scopes={OFFICIAL, *scopes})
 
 
 def context_of(request: HttpRequest) -> RequestContext:

@@ -79,6 +79,21 @@ class StepUpRequired(DomainError):
         self.level = level
 
 
+class RecentLoginRequired(StepUpRequired):
+    """The operation (giving a mandate, acting by token exchange) needs a level-2 login made in
+    the last few minutes, not an older session or token."""
+
+    def __init__(self, level: int, minutes: int) -> None:
+        super().__init__(level)
+        self.detail = str(
+            _(
+                "Để bảo vệ bạn, chức năng này cần đăng nhập lại bằng tài khoản định danh điện tử "
+                "mức độ %(level)s (lần đăng nhập gần nhất phải trong vòng %(minutes)s phút)."
+            )
+        ) % {"level": level, "minutes": minutes}
+        self.args = (self.detail,)
+
+
 class ActingRefused(DomainError):
     """Acting for that subject is not (or no longer) allowed: no relationship, mandate revoked
     or expired, child no longer a minor. Says nothing about the subject."""
@@ -86,3 +101,25 @@ class ActingRefused(DomainError):
     status = 403
     code = "acting-refused"
     title = "Không được thực hiện thay"
+
+
+class InsufficientScope(DomainError):
+    """The token lacks a scope the operation needs (RFC 6750 `insufficient_scope`): the person
+    did not let this application see that part of their data."""
+
+    status = 403
+    code = "insufficient_scope"
+    title = "Ứng dụng chưa được cấp quyền"
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(
+            str(
+                _(
+                    "Ứng dụng chưa được bạn cho phép truy cập phần dữ liệu này (phạm vi cần có: "
+                    "%(scopes)s)."
+                )
+            )
+            % {"scopes": ", ".join(missing)},
+            scope=" ".join(missing),
+        )
+        self.missing = missing

@@ -301,6 +301,9 @@ class TokenAssurance(models.Model):
         related_name="assurance",
     )
     level = models.PositiveSmallIntegerField(choices=Account.Level.choices)
+    # When the person authenticated (OIDC `auth_time`); None when unknown (a refreshed token
+    # whose first token is gone): such a token is never "recent" for a step-up.
+    auth_time = models.DateTimeField("thời điểm đăng nhập", null=True, blank=True)
     acting = models.ForeignKey(Acting, on_delete=models.CASCADE, null=True, blank=True)
 
     class Meta:

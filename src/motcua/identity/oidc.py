@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challenge_method_s256
 from oauthlib.openid import Server as OpenIDServer
@@ -123,5 +124,19 @@ class Validator(OAuth2Validator):
             access_token,
             grant_type=request.grant_type or "",
             level=getattr(request.user, "assurance_level", None),
+            auth_time=_auth_time(request, source_refresh_token),
         )
         return access_token
+
+
+def _auth_time(request: Any, source_refresh_token: Any) -> Any:
+    """When the person authenticated: the login that the authorization code follows (codes
+    live a minute), or, for a refreshed token, its first token's; None when unknown."""
+    if request.grant_type == "authorization_code":
+        return getattr(request.user, "last_login", None)
+    try:
+        previous = getattr(source_refresh_token, "access_token", None)
+    except ObjectDoesNotExist:  # the first token was already replaced
+        return None
+    assurance = _assurance(previous)
+    return assurance.auth_time if assurance is not None else None

@@ -30,7 +30,14 @@ from motcua.core.errors import Conflict, DomainError, InvalidInput, NotFound, Pe
 from motcua.units import selectors as units
 
 from . import identifiers, relations
-from .errors import ActingRefused, LoginFailed, LoginLocked, LoginThrottled, StepUpRequired
+from .errors import (
+    ActingRefused,
+    LoginFailed,
+    LoginLocked,
+    LoginThrottled,
+    RecentLoginRequired,
+    StepUpRequired,
+)
 from .models import (
     Account,
     Acting,
@@ -365,14 +372,20 @@ def official_claims(account: Account) -> dict[str, Any]:
 
 
 def record_token_issued(
-    access_token: Any, *, grant_type: str, level: int | None, acting: Acting | None = None
+    access_token: Any,
+    *,
+    grant_type: str,
+    level: int | None,
+    acting: Acting | None = None,
+    auth_time: datetime.datetime | None = None,
 ) -> None:
-    """Keep the assurance level a token was issued at (and whom it acts for), and audit the
-    issue (never the token)."""
+    """Keep the assurance level a token was issued at, when its person authenticated (and whom
+    it acts for), and audit the issue (never the token)."""
     with transaction.atomic():
         if level is not None:
             TokenAssurance.objects.update_or_create(
-                access_token=access_token, defaults={"level": level, "acting": acting}
+                access_token=access_token,
+                defaults={"level": level, "acting": acting, "auth_time": auth_time},
             )
         user = access_token.user
         audit.record(
@@ -447,7 +460,9 @@ def issue_token(
         )
         set_token_value(access_token, raw)
         access_token.save()
-        record_token_issued(access_token, grant_type="manage.py issue_token", level=level)
+        record_token_issued(
+            access_token, grant_type="manage.py issue_token", level=level, auth_time=timezone.now()
+        )
     return IssuedToken(token=raw, expires=expires, scope=access_token.scope, level=level)
 
 
@@ -546,6 +561,21 @@ def verify_against_registry(account: Account, *, actor: str = "system") -> int:
     return int(level)
 
 
+STEP_UP_LEVEL = 2
+
+
+def step_up_max_age() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.MOTCUA_STEP_UP_MINUTES)
+
+
+def require_recent_login(level: int, auth_time: datetime.datetime | None) -> None:
+    """Refuse (RecentLoginRequired) unless the person logged in at level 2 within the last
+    MOTCUA_STEP_UP_MINUTES: for acts that hand power to someone else."""
+    require_level(level, STEP_UP_LEVEL)
+    if auth_time is None or timezone.now() - auth_time > step_up_max_age():
+        raise RecentLoginRequired(STEP_UP_LEVEL, settings.MOTCUA_STEP_UP_MINUTES)
+
+
 def require_level(context: Any, level: int) -> None:
     """Refuse with StepUpRequired unless the session or token (anything with `.level`, or an
     int) is at `level` or above. The portal answers with a page offering to log in again."""
@@ -565,9 +595,14 @@ def create_mandate(
     scope: Iterable[str],
     valid_until: datetime.datetime,
     *,
+    level: int,
+    auth_time: datetime.datetime | None,
     valid_from: datetime.datetime | None = None,
 ) -> Mandate:
-    """The grantor lets the holder of `grantee_id` act for them in `scope` until a date."""
+    """The grantor lets the holder of `grantee_id` act for them in `scope` until a date. The
+    grantor must have logged in at level 2 in the last minutes (RecentLoginRequired), and is
+    told at once, in the inbox and by e-mail."""
+    require_recent_login(level, auth_time)
     scope_list = sorted({s.strip() for s in scope if s and s.strip()})
     if not scope_list or any(len(s) > 30 for s in scope_list):
         raise InvalidInput(_("Cần nêu phạm vi ủy quyền (mã thủ tục hoặc *)."), param="scope")
@@ -603,7 +638,27 @@ def create_mandate(
                 "valid_until": valid_until.isoformat(),
             },
         )
+        _tell_grantor("created", mandate, f"identity.mandate.created:{mandate.pk}")
     return mandate
+
+
+def _tell_grantor(event: str, mandate: Mandate, key: str) -> None:
+    """Through the outbox, in the caller's transaction: the grantor learns at once that a
+    mandate was given or used (notify.handlers words it)."""
+    from motcua.notify import services as outbox  # events flow upward through the outbox
+
+    outbox.enqueue(
+        f"identity.mandate.{event}",
+        key,
+        {
+            "mandate": mandate.pk,
+            "grantor": mandate.grantor.username,
+            "grantee": mandate.grantee.username,
+            "grantee_name": mandate.grantee.full_name,
+            "scope": list(mandate.scope),
+            "valid_until": mandate.valid_until.isoformat(),
+        },
+    )
 
 
 def revoke_mandate(grantor: Account, mandate_id: int) -> Mandate:
@@ -859,6 +914,8 @@ def exchange_for_acting(
     if "official" in scopes:
         raise PermissionDenied(_("Token của cán bộ không dùng để thực hiện thay công dân."))
     level = assurance.level if assurance else actor.assurance_level
+    auth_time = assurance.auth_time if assurance else None
+    require_recent_login(level, auth_time)
     acting = start_acting_for(actor, subject_id, basis, level=level, mandate_id=mandate_id)
     from oauth2_provider.settings import oauth2_settings
 
@@ -876,7 +933,11 @@ def exchange_for_acting(
         )
         set_token_value(token, raw)
         token.save()
-        record_token_issued(token, grant_type=TOKEN_EXCHANGE_GRANT, level=level, acting=acting)
+        record_token_issued(
+            token, grant_type=TOKEN_EXCHANGE_GRANT, level=level, acting=acting, auth_time=auth_time
+        )
+        if acting.mandate is not None:
+            _tell_grantor("used", acting.mandate, f"identity.mandate.used:{acting.pk}")
     return ExchangedToken(
         token=raw,
         expires_in=max(0, int((expires - timezone.now()).total_seconds())),

@@ -15,6 +15,8 @@ from .models import Account
 
 PASSWORD = "Mat-khau-that-dai-2025"  # noqa: S105
 CLIENT_SECRET = "test-client-secret-not-real"  # noqa: S105
+# What the citizens' own app holds: login, name and every data scope of the API.
+FIRST_PARTY_SCOPE = "openid profile dossiers wallet inbox consents mandates exchange.history"
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _NEXT = re.compile(r'id="login-next" name="next" value="([^"]*)"')
 
@@ -70,12 +72,14 @@ def submit_login_form(browser: Any, page: Any, account: Account, password: str =
 def bearer(
     account: Account,
     *,
-    scope: str = "openid profile",
+    scope: str = FIRST_PARTY_SCOPE,
     client_id: str = "rp-test",
     level: int | None = None,
+    auth_time: Any = "now",
 ) -> str:
     """A live access token of `client_id` for `account` (the client is registered when
-    missing), as if issued by the authorization code flow."""
+    missing), as if issued by the authorization code flow just after logging in (`auth_time`
+    "now"; None: unknown, a datetime: then)."""
     import datetime
 
     from django.utils import timezone
@@ -99,7 +103,10 @@ def bearer(
     set_token_value(token, raw)
     token.save()
     services.record_token_issued(
-        token, grant_type="test", level=account.assurance_level if level is None else level
+        token,
+        grant_type="test",
+        level=account.assurance_level if level is None else level,
+        auth_time=timezone.now() if auth_time == "now" else auth_time,
     )
     return raw
 

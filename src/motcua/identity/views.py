@@ -284,20 +284,37 @@ def token_exchange(request: HttpRequest) -> HttpResponse:
 
 
 class IntrospectView(oauth2_views.IntrospectTokenView):
-    """RFC 7662 introspection that also says whom the token is about (`sub`), its `acr` and,
-    for an acting-for token, the actor (`act`); an acting token whose basis no longer holds
-    (revoked mandate, child of age) is inactive."""
+    """RFC 7662 introspection for registered resource servers (settings.OIDC_RESOURCE_SERVERS);
+    any other client may introspect only its own tokens (another's is `{"active": false}`).
+    The answer says whom the token is about as the caller's `sub` (pairwise for a pairwise
+    client), its `acr` and, for an acting-for token, the actor (`act`) — never the personal
+    ID (`username`). An acting token whose basis no longer holds (revoked mandate, child of
+    age) is inactive."""
 
-    @staticmethod
-    def get_token_response(token_value: str | None = None) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.answer(request, request.GET.get("token"))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.answer(request, request.POST.get("token"))
+
+    def answer(self, request: HttpRequest, token_value: str | None) -> HttpResponse:
         response = oauth2_views.IntrospectTokenView.get_token_response(token_value)
         if token_value is None or response.status_code != 200:
             return response
         data = json.loads(response.content)
+        data.pop("username", None)  # the personal ID: never to a relying party
         if not data.get("active"):
             return response
+        caller = _introspecting_client(request)
+        if caller is None:
+            return JsonResponse({"active": False})
+        if caller.client_id not in settings.OIDC_RESOURCE_SERVERS and (
+            data.get("client_id") != caller.client_id
+        ):
+            return JsonResponse({"active": False})  # another client's token
         from .api_auth import context_for_token
         from .errors import ActingRefused
+        from .oidc import subject_for_client
 
         try:
             context = context_for_token(token_value)
@@ -305,8 +322,28 @@ class IntrospectView(oauth2_views.IntrospectTokenView):
             context = None
         if context is None:
             return JsonResponse({"active": False})
-        data.update(sub=context.sub, acr=f"{ACR_PREFIX}{context.level}")
+        data.update(sub=subject_for_client(context.sub, caller), acr=f"{ACR_PREFIX}{context.level}")
         data["subject_kind"] = context.kind
         if context.acting:
-            data["act"] = {"sub": context.actor_sub}
+            data["act"] = {"sub": subject_for_client(context.actor_sub, caller)}
         return JsonResponse(data)
+
+
+def _introspecting_client(request: HttpRequest) -> Any:
+    """The client calling the introspection endpoint: by its credentials, or by the bearer
+    token (scope `introspection`) it presented; the toolkit has checked either already."""
+    application = _client_from_request(request)
+    if application is not None:
+        return application
+    scheme, _sep, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    import hashlib
+
+    token = (
+        get_access_token_model()
+        .objects.select_related("application")
+        .filter(token_checksum=hashlib.sha256(value.strip().encode()).hexdigest())
+        .first()
+    )
+    return token.application if token is not None else None

@@ -3,6 +3,8 @@ happened to their dossier; which actions do so, and what they say, is the table 
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -141,3 +143,49 @@ def _reason(event: OutboxEvent, dossier: Dossier, action: str) -> str:
 
 
 register_handler("dossier.", dossier_messages)
+
+
+MANDATE_NOTICES: dict[str, Notice] = {
+    "created": Notice(
+        N_("Bạn vừa ủy quyền cho {grantee}"),
+        N_(
+            "Bạn vừa ủy quyền cho {grantee} thực hiện thay bạn (phạm vi: {scope}) đến "
+            "{until}. Nếu không phải bạn, hãy thu hồi ủy quyền ngay trên Cổng và đổi mật khẩu."
+        ),
+    ),
+    "used": Notice(
+        N_("{grantee} đang thực hiện thay bạn"),
+        N_(
+            "{grantee} vừa dùng ủy quyền của bạn (phạm vi: {scope}) để thực hiện thay bạn "
+            "qua một ứng dụng. Nếu bạn không đồng ý, hãy thu hồi ủy quyền ngay trên Cổng."
+        ),
+    ),
+}
+
+
+def mandate_messages(event: OutboxEvent) -> list[Message]:
+    """The grantor's message when a mandate of theirs is given or used (identity events)."""
+    notice = MANDATE_NOTICES.get(event.topic.removeprefix("identity.mandate."))
+    payload = event.payload
+    if notice is None or not payload.get("grantor"):
+        return []
+    until = str(payload.get("valid_until", ""))[:10]
+    with contextlib.suppress(ValueError):
+        until = f"{dt.date.fromisoformat(until):%d/%m/%Y}"
+    fields = {
+        "grantee": payload.get("grantee_name") or payload.get("grantee", ""),
+        "scope": ", ".join(payload.get("scope") or []),
+        "until": until,
+    }
+    return [
+        Message(
+            recipient_id=str(payload["grantor"]),
+            title=_(notice.title).format(**fields),
+            body=_(notice.body).format(**fields),
+            link="/uy-quyen/",
+            kind=notice.kind,
+        )
+    ]
+
+
+register_handler("identity.mandate.", mandate_messages)

@@ -114,6 +114,8 @@ def mandates(request: HttpRequest) -> HttpResponse:
                     request.POST.get("grantee", ""),
                     request.POST.get("scope", "").replace(",", " ").split(),
                     timezone.make_aware(dt.datetime.combine(until, dt.time(23, 59, 59))),
+                    level=user.level,
+                    auth_time=user.auth_time,
                 )
             except DomainError as exc:
                 error, status = exc.detail, exc.status

@@ -4,6 +4,7 @@ basis is re-checked on every request by `ActingMiddleware`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -38,6 +39,14 @@ class PortalUser:
     @property
     def acting(self) -> bool:
         return self.acting_id is not None
+
+    @property
+    def auth_time(self) -> dt.datetime | None:
+        """When the person logged in at the provider (the ID token's `auth_time`)."""
+        value = self.claims.get("auth_time")
+        if not isinstance(value, int | float):
+            return None
+        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
 
     @property
     def actor(self) -> str:

@@ -236,6 +236,13 @@ OAUTH2_PROVIDER: dict[str, Any] = {
         "personal_id": "Số định danh cá nhân / mã số doanh nghiệp",
         "address": "Nơi thường trú",
         "official": "Cơ quan, vai trò cán bộ (hệ thống một cửa điện tử)",
+        # The person's data through /api/v1: a token without the scope reads none of it.
+        "dossiers": "Xem, nộp và theo dõi hồ sơ thủ tục hành chính của bạn",
+        "wallet": "Xem và tải giấy tờ, kết quả trong Kho dữ liệu điện tử của bạn",
+        "inbox": "Đọc hộp thư thông báo chính thức của bạn",
+        "consents": "Xem, cho và rút sự đồng ý chia sẻ dữ liệu của bạn giữa các cơ quan",
+        "mandates": "Xem, lập và thu hồi ủy quyền thực hiện thay bạn",
+        "exchange.history": "Xem lịch sử cơ quan nào đã đọc dữ liệu cá nhân của bạn",
     },
     "DEFAULT_SCOPES": ["openid"],
     "CLIENT_SECRET_HASHER": "motcua_client_pbkdf2_sha256",
@@ -272,6 +279,12 @@ BACKOFFICE_OIDC_SCOPES = os.environ.get(
 )
 # Only these clients may ask for the `official` scope (agency and roles of an official).
 OIDC_OFFICIAL_CLIENTS = env_list("OIDC_OFFICIAL_CLIENTS", BACKOFFICE_OIDC_CLIENT_ID)
+# Registered resource servers: the only clients that may introspect tokens (/o/introspect/),
+# and the only ones told a token's public `sub` and personal ID.
+OIDC_RESOURCE_SERVERS = env_list("OIDC_RESOURCE_SERVERS", "")
+# Giving a mandate or acting for someone by token exchange needs a level-2 login at most this
+# many minutes old (step-up).
+MOTCUA_STEP_UP_MINUTES = int(os.environ.get("MOTCUA_STEP_UP_MINUTES", "10"))
 
 # National databases (motcua.registries): a record not updated for this many days fails the
 # data-quality rule "alive".

@@ -15,13 +15,13 @@ from motcua.core.errors import PermissionDenied
 from motcua.core.paging import Page, PageQuery
 from motcua.core.paging import page as paged
 from motcua.core.problems import ERRORS, Problem
-from motcua.identity.api_auth import CitizenAuth, RequestContext, context_of
+from motcua.identity.api_auth import INBOX, WALLET, CitizenAuth, RequestContext, context_of
 
 from . import selectors, services
 
 PROBLEMS: dict[int, Any] = {**ERRORS, 401: Problem, 403: Problem}
-wallet_router = Router(auth=CitizenAuth())
-inbox_router = Router(auth=CitizenAuth())
+wallet_router = Router(auth=CitizenAuth(scopes=[WALLET]))
+inbox_router = Router(auth=CitizenAuth(scopes=[INBOX]))
 
 
 class DocumentOut(Schema):

@@ -206,7 +206,12 @@ def mandate_pair():
         recipient_id=grantor.username, title="Thông báo", body="...", key="t:1", actor="test"
     )
     mandate = services.create_mandate(
-        grantor, grantee.username, ["*"], timezone.now() + datetime.timedelta(days=30)
+        grantor,
+        grantee.username,
+        ["*"],
+        timezone.now() + datetime.timedelta(days=30),
+        level=2,
+        auth_time=timezone.now(),
     )
     return grantor, grantee, mandate
 
@@ -253,7 +258,12 @@ def test_only_the_grantor_revokes_a_mandate(mandate_pair):
 def test_a_procedure_limited_mandate_does_not_open_the_wallet(client, mandate_pair):
     grantor, grantee, _mandate = mandate_pair
     limited = services.create_mandate(
-        grantor, grantee.username, ["1.001193"], timezone.now() + datetime.timedelta(days=3)
+        grantor,
+        grantee.username,
+        ["1.001193"],
+        timezone.now() + datetime.timedelta(days=3),
+        level=2,
+        auth_time=timezone.now(),
     )
     token = exchange(
         client, bearer(grantee), grantor.username, "mandate", mandate=str(limited.pk)

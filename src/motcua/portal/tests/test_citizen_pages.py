@@ -25,6 +25,7 @@ def log_in(client, account, level=None):
         "personal_id": account.username,
         "subject_kind": account.kind,
         "acr": f"urn:motcua:loa:{level or account.assurance_level}",
+        "auth_time": int(timezone.now().timestamp()),
     }
     session.save()
 
@@ -117,7 +118,12 @@ def test_a_mandate_revoked_mid_session_ends_the_acting_at_once(client, db):
         recipient_id=grantor.username, title="Thư của Bình", body=".", key="b1", actor="t"
     )
     mandate = identity.create_mandate(
-        grantor, grantee.username, ["*"], timezone.now() + datetime.timedelta(days=5)
+        grantor,
+        grantee.username,
+        ["*"],
+        timezone.now() + datetime.timedelta(days=5),
+        level=2,
+        auth_time=timezone.now(),
     )
     log_in(client, grantee)
     client.post(
@@ -133,8 +139,20 @@ def test_a_mandate_revoked_mid_session_ends_the_acting_at_once(client, db):
     assert "không còn hiệu lực" in page
 
 
-def test_person_gives_and_revokes_a_mandate_in_the_portal(client, db):
+def test_a_level_1_session_cannot_give_a_mandate_in_the_portal(client, db):
     grantor = make_person("079301004567", full_name="Trần Thị Bình", level=1)
+    make_person("038090001122", full_name="Lê Minh Cường")
+    log_in(client, grantor)
+    until = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    refused = client.post(
+        "/uy-quyen/", {"grantee": "038090001122", "scope": "*", "valid_until": until}
+    )
+    assert refused.status_code == 403 and "đăng nhập lại" in refused.content.decode()
+    assert identity.mandates_given(grantor) == []
+
+
+def test_person_gives_and_revokes_a_mandate_in_the_portal(client, db):
+    grantor = make_person("079301004567", full_name="Trần Thị Bình")
     make_person("038090001122", full_name="Lê Minh Cường")
     log_in(client, grantor)
     until = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()

@@ -32,7 +32,14 @@ class Command(BaseCommand):
                 "issue_token chỉ chạy với cấu hình phát triển hoặc kiểm thử "
                 "(MOTCUA_ENV = development/test); refused under production settings."
             )
-        scopes = [s for item in (options["scope"] or ["openid profile"]) for s in item.split()]
+        scopes = [
+            s
+            for item in (
+                options["scope"]
+                or ["openid profile dossiers wallet inbox consents mandates exchange.history"]
+            )
+            for s in item.split()
+        ]
         try:
             issued = services.issue_token(options["subject"], level=options["acr"], scopes=scopes)
         except DomainError as exc:
