@@ -16,6 +16,7 @@ from typing import Any
 import pyotp
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider.models import (
@@ -51,6 +52,8 @@ MAX_FAILURES_PER_IP = 20
 LOCK_MINUTES = 15
 TOTP_INTERVAL = 30
 LOGIN_KINDS = (Account.Kind.PERSON, Account.Kind.ORGANISATION)
+# Operators' technical accounts log in at the provider only when staff (for /admin/).
+LOGIN_SUBJECTS = Q(kind__in=LOGIN_KINDS) | Q(kind=Account.Kind.SYSTEM, is_staff=True)
 
 
 def dev_tools_enabled() -> bool:
@@ -214,9 +217,7 @@ def authenticate(*, identifier: str, password: str, code: str, ip: str | None) -
     refusal: Exception | None = None
     with transaction.atomic():
         account = (
-            Account.objects.select_for_update()
-            .filter(username=username, kind__in=LOGIN_KINDS)
-            .first()
+            Account.objects.select_for_update().filter(LOGIN_SUBJECTS, username=username).first()
         )
         actor = account.username if account else "anonymous"
         ip_failures = (
@@ -319,7 +320,7 @@ def current_code(identifier: str) -> str:
     if not dev_tools_enabled():
         raise PermissionDenied(_("Chức năng này chỉ có trong môi trường phát triển."))
     username = identifiers.normalise_subject_id(identifier)
-    account = Account.objects.filter(username=username, kind__in=LOGIN_KINDS).first()
+    account = Account.objects.filter(LOGIN_SUBJECTS, username=username).first()
     if account is None or not account.totp_secret:
         raise NotFound(_("Không có thiết bị xác thực cho số định danh này."))
     return str(pyotp.TOTP(account.totp_secret, interval=TOTP_INTERVAL).now())

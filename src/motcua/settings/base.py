@@ -7,6 +7,8 @@ from typing import Any
 
 import dj_database_url
 
+from motcua.core.files import touch_private, write_private
+
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/motcua
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("MOTCUA_VAR_DIR", PROJECT_DIR / "var"))
@@ -28,7 +30,7 @@ DEBUG = env_bool("DJANGO_DEBUG")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "motcua.identity.admin_site.MotCuaAdminConfig",  # the admin behind the IdP login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -102,10 +104,10 @@ def database_config(url: str | None) -> dict[str, Any]:
         )
         config["CONN_HEALTH_CHECKS"] = True
         return config
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # Created 0600 before SQLite opens it (its -wal and -shm files take the same mode).
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": VAR_DIR / "motcua.sqlite3",
+        "NAME": touch_private(VAR_DIR / "motcua.sqlite3"),
         "OPTIONS": {
             # IMMEDIATE takes the write lock at BEGIN, so read-then-write services (audit
             # chain, sequences) cannot interleave between two connections.
@@ -189,9 +191,7 @@ def oidc_private_key(path: Path | None = None) -> str:
     if pem or path is None:
         return pem
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(generate_rsa_pem(), encoding="ascii")
-        path.chmod(0o600)
+        write_private(path, generate_rsa_pem(), encoding="ascii")
     return path.read_text(encoding="ascii")
 
 
