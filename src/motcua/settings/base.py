@@ -171,6 +171,11 @@ WORKING_CALENDAR = {
     "cutoff_hour": int(os.environ.get("MOTCUA_RECEIPT_CUTOFF_HOUR", "17")),
 }
 
+# How many reverse proxies in front of the application append to X-Forwarded-For: the client
+# address used for lockouts and rate limits is the entry that many from the right
+# (motcua.core.client_ip). 0: no proxy, REMOTE_ADDR is the client.
+MOTCUA_TRUSTED_PROXIES = int(os.environ.get("MOTCUA_TRUSTED_PROXIES", "0"))
+
 # Uploaded files (motcua.core.uploads): the largest file accepted, in bytes, and how many files
 # one submission may carry.
 MOTCUA_UPLOAD_MAX_BYTES = int(os.environ.get("MOTCUA_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
