@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -14,7 +15,7 @@ from motcua.backoffice.api import router as backoffice_router
 from motcua.backoffice.counter_api import router as counter_router
 from motcua.catalog.api import router as catalog_router
 from motcua.core.errors import DomainError
-from motcua.core.problems import problem_response, server_error_problem
+from motcua.core.problems import problem_response, server_error_problem, too_large_problem
 from motcua.dossiers.api import forms_router, public_router
 from motcua.dossiers.api import router as dossiers_router
 from motcua.dossiers.bundle_api import router as bundles_router
@@ -121,6 +122,11 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem_response(
         request, 404, "not-found", "Không tìm thấy", "Không tìm thấy tài nguyên được yêu cầu."
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return too_large_problem(request)
 
 
 @api.exception_handler(Exception)
