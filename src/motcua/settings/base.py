@@ -176,6 +176,18 @@ WORKING_CALENDAR = {
 # (motcua.core.client_ip). 0: no proxy, REMOTE_ADDR is the client.
 MOTCUA_TRUSTED_PROXIES = int(os.environ.get("MOTCUA_TRUSTED_PROXIES", "0"))
 
+# Caches: "default" is per process (discovery documents, JWKS); "shared" is seen by every
+# node (rate-limit counters), in the database unless configured otherwise.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "motcua_shared_cache",
+    },
+}
+# The public dossier lookup (page and API): lookups allowed per client address, "count/seconds".
+MOTCUA_PUBLIC_LOOKUP_RATE = os.environ.get("MOTCUA_PUBLIC_LOOKUP_RATE", "20/600")
+
 # Uploaded files (motcua.core.uploads): the largest file accepted, in bytes, and how many files
 # one submission may carry.
 MOTCUA_UPLOAD_MAX_BYTES = int(os.environ.get("MOTCUA_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
