@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "motcua.core.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -187,6 +188,15 @@ CACHES = {
 }
 # The public dossier lookup (page and API): lookups allowed per client address, "count/seconds".
 MOTCUA_PUBLIC_LOOKUP_RATE = os.environ.get("MOTCUA_PUBLIC_LOOKUP_RATE", "20/600")
+
+# Sessions end after inactivity (motcua.core.middleware.SessionTimeoutMiddleware): 30 minutes
+# for citizens, 15 for officials and staff; and after SESSION_COOKIE_AGE in any case.
+MOTCUA_SESSION_IDLE_SECONDS = int(os.environ.get("MOTCUA_SESSION_IDLE_SECONDS", str(30 * 60)))
+MOTCUA_BACKOFFICE_IDLE_SECONDS = int(os.environ.get("MOTCUA_BACKOFFICE_IDLE_SECONDS", str(15 * 60)))
+MOTCUA_BACKOFFICE_SESSION_KEYS = ("backoffice_official",)
+SESSION_COOKIE_AGE = int(os.environ.get("MOTCUA_SESSION_MAX_SECONDS", str(10 * 3600)))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 # Uploaded files (motcua.core.uploads): the largest file accepted, in bytes, and how many files
 # one submission may carry.
