@@ -198,6 +198,10 @@ SESSION_COOKIE_AGE = int(os.environ.get("MOTCUA_SESSION_MAX_SECONDS", str(10 * 3
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# Fernet keys for fields encrypted at rest (TOTP secrets), comma-separated: the first
+# encrypts, all decrypt (rotation). Empty: derived from SECRET_KEY (development, tests).
+MOTCUA_FIELD_ENCRYPTION_KEYS = env_list("MOTCUA_FIELD_ENCRYPTION_KEYS")
+
 # Uploaded files (motcua.core.uploads): the largest file accepted, in bytes, and how many files
 # one submission may carry.
 MOTCUA_UPLOAD_MAX_BYTES = int(os.environ.get("MOTCUA_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
