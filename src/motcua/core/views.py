@@ -26,6 +26,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": connection.vendor})
 
 
+def csp_nonce(request: HttpRequest) -> dict[str, object]:
+    """Template context: the request's CSP nonce as `csp_nonce` (the name django-htmx's
+    `htmx_script` reads), for the few inline elements a page may need."""
+    return {"csp_nonce": getattr(request, "csp_nonce", "")}
+
+
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE
 
 from motcua.core.files import touch_private, write_private
 
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "django_htmx",
+    "csp",
     "motcua.core",
     "motcua.audit",
     "motcua.units",
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "motcua.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "motcua.core.middleware.VietnameseFirstLocaleMiddleware",
@@ -91,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "motcua.core.views.csp_nonce",
             ],
         },
     },
@@ -201,6 +205,35 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Fernet keys for fields encrypted at rest (TOTP secrets), comma-separated: the first
 # encrypts, all decrypt (rotation). Empty: derived from SECRET_KEY (development, tests).
 MOTCUA_FIELD_ENCRYPTION_KEYS = env_list("MOTCUA_FIELD_ENCRYPTION_KEYS")
+
+
+# Content-Security-Policy (django-csp 4): scripts and styles only from this site or carrying
+# the request's nonce, no plugins, no framing, forms post only here or to the identity
+# provider (which may be another origin).
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": [
+            "'self'",
+            *filter(None, [_origin(os.environ.get("OIDC_ISSUER", ""))]),
+        ],
+    },
+}
 
 # Uploaded files (motcua.core.uploads): the largest file accepted, in bytes, and how many files
 # one submission may carry.
