@@ -45,3 +45,17 @@ def test_demo_password_files_are_owner_only(tmp_path, settings):
     subjects = ensure_demo_subjects(tmp_path)
     assert mode(tmp_path / "oidc-clients.json") == 0o600
     assert mode(subjects) == 0o600
+
+
+def test_sqlites_journal_files_take_the_databases_owner_only_mode(tmp_path, monkeypatch):
+    import sqlite3
+
+    monkeypatch.setattr("motcua.settings.base.VAR_DIR", tmp_path)
+    db = database_config(None)["NAME"]
+    connection = sqlite3.connect(db)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE t (x)")
+    connection.commit()
+    wal = tmp_path / "motcua.sqlite3-wal"
+    assert wal.exists() and mode(wal) == 0o600
+    connection.close()

@@ -72,3 +72,25 @@ def test_a_wrong_code_keeps_the_operator_out(client, operator):
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     assert idp_login(client, operator, code=wrong).status_code == 401
     assert client.get("/admin/").status_code == 302
+
+
+def test_the_demo_administrator_logs_in_with_the_code_its_phone_shows(client, settings, tmp_path):
+    import io
+    import re
+    import stat
+
+    from motcua.core.management.commands.load_demo import Command
+
+    settings.VAR_DIR = tmp_path
+    Command(stdout=io.StringIO())._demo_admin()
+    kept = tmp_path / "demo-admin.txt"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    password = re.search(r"password: (\S+)", kept.read_text()).group(1)
+    code = re.search(r"\b(\d{6})\b", client.get("/dien-thoai/admin/").content.decode()).group(1)
+    response = client.post(
+        LOGIN,
+        {"identifier": "admin", "password": password, "code": code, "next": "/admin/"},
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
