@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -101,3 +102,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def admin_client(client: Any, admin_user: Any) -> Any:
+    """pytest-django's admin client, its session marked as the provider's level-2 login (the
+    only way into the admin)."""
+    from motcua.identity.admin_site import session_acr
+    from motcua.identity.views import SESSION_ACR
+
+    client.force_login(admin_user)
+    session = client.session
+    session[SESSION_ACR] = session_acr()
+    session.save()
+    return client

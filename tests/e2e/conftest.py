@@ -58,8 +58,17 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="vi-VN", accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
+    # Anything the Content-Security-Policy blocked is a broken page: fail the journey on it.
+    violations: list[str] = []
+    tab.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield tab
     context.close()
+    assert not violations, violations
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from csp.decorators import csp_replace
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -14,7 +16,7 @@ from motcua.backoffice.api import router as backoffice_router
 from motcua.backoffice.counter_api import router as counter_router
 from motcua.catalog.api import router as catalog_router
 from motcua.core.errors import DomainError
-from motcua.core.problems import problem_response, server_error_problem
+from motcua.core.problems import problem_response, server_error_problem, too_large_problem
 from motcua.dossiers.api import forms_router, public_router, receiving_router
 from motcua.dossiers.api import router as dossiers_router
 from motcua.dossiers.bundle_api import router as bundles_router
@@ -47,6 +49,8 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    # Swagger UI sets style attributes as it renders: its page alone allows inline styles.
+    docs_decorator=csp_replace({"style-src": ["'self'", "'unsafe-inline'"]}),
 )
 api.add_router("/units", units_router, tags=["units"])
 api.add_router("/procedures", catalog_router, tags=["catalog"])
@@ -122,6 +126,11 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem_response(
         request, 404, "not-found", "Không tìm thấy", "Không tìm thấy tài nguyên được yêu cầu."
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return too_large_problem(request)
 
 
 @api.exception_handler(Exception)

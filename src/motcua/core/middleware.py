@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -44,3 +45,54 @@ class RejectNulMiddleware:
                 "Địa chỉ yêu cầu chứa ký tự không hợp lệ.",
             )  # fmt: skip
         return self.get_response(request)
+
+
+class SessionTimeoutMiddleware:
+    """Sessions end after inactivity: MOTCUA_SESSION_IDLE_SECONDS (30 min) for citizens,
+    MOTCUA_BACKOFFICE_IDLE_SECONDS (15 min) for a session that holds an official's or a staff
+    account's login, and after SESSION_COOKIE_AGE whatever the activity. The clock is kept in
+    the session; an expired session is flushed, so the next page asks to log in again."""
+
+    LAST = "_motcua_last_activity"
+    STARTED = "_motcua_started"
+    WRITE_EVERY = 30  # seconds: not a session write on every request
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def _idle_limit(self, request: HttpRequest) -> int:
+        session = request.session
+        keys = getattr(settings, "MOTCUA_BACKOFFICE_SESSION_KEYS", ("backoffice_official",))
+        user = getattr(request, "user", None)
+        official = any(key in session for key in keys) or bool(
+            user is not None and getattr(user, "is_staff", False)
+        )
+        if official:
+            return int(getattr(settings, "MOTCUA_BACKOFFICE_IDLE_SECONDS", 15 * 60))
+        return int(getattr(settings, "MOTCUA_SESSION_IDLE_SECONDS", 30 * 60))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(time.time())
+            last = session.get(self.LAST)
+            started = session.get(self.STARTED)
+            expired = (isinstance(last, int) and now - last > self._idle_limit(request)) or (
+                isinstance(started, int) and now - started > settings.SESSION_COOKIE_AGE
+            )
+            if expired:
+                session.flush()
+                if hasattr(request, "user"):
+                    from django.contrib.auth.models import AnonymousUser
+
+                    request.user = AnonymousUser()
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(time.time())
+            if not isinstance(session.get(self.STARTED), int):
+                session[self.STARTED] = now
+            last = session.get(self.LAST)
+            if not isinstance(last, int) or now - last >= self.WRITE_EVERY:
+                session[self.LAST] = now
+        return response

@@ -55,4 +55,17 @@ def server_error_problem(request: HttpRequest | None) -> JsonResponse:
     )
 
 
+def too_large_problem(request: HttpRequest | None) -> JsonResponse:
+    """413: the request body is over DATA_UPLOAD_MAX_MEMORY_SIZE (Django's RequestDataTooBig)."""
+    from django.utils.translation import gettext as _
+
+    return problem_response(
+        request,
+        413,
+        "request-too-large",
+        _("Yêu cầu quá lớn"),
+        _("Nội dung yêu cầu vượt quá giới hạn cho phép."),
+    )
+
+
 ERRORS = {400: Problem, 404: Problem}

@@ -133,7 +133,7 @@ def _accepted_text(allowed: frozenset[str]) -> str:
     return ", ".join(label for mime, label in LABELS.items() if mime in allowed)
 
 
-def _check_pdf(data: bytes, name: str) -> int:
+def _check_pdf(data: bytes, name: str, *, refuse_active: bool = True) -> int:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
@@ -150,11 +150,108 @@ def _check_pdf(data: bytes, name: str) -> int:
         )
     try:
         pages = _count_pages(reader.root.raw_get("/Pages"))
+        found = None
+        if refuse_active:
+            found = _active_content(reader.root) or _active_content_in_bytes(data)
     except Exception as exc:
         raise _unreadable(name, PDF) from exc
     if pages < 1:
         raise _unreadable(name, PDF)
+    if found:
+        raise UploadRefused(
+            _(
+                "Tệp '%(name)s' chứa nội dung chủ động (%(what)s), có thể gây hại khi mở; "
+                "vui lòng in ra PDF thường hoặc quét lại rồi gửi."
+            )
+            % {"name": name, "what": _ACTIVE_LABELS[found]()},
+            reason="active-content",
+            name=name,
+        )
     return pages
+
+
+# Active content a viewer may run or open by itself: refused in uploads (a dossier's files are
+# opened by officials). Values: what the refusal names, in Vietnamese.
+_ACTIVE_LABELS = {
+    "javascript": lambda: _("JavaScript"),
+    "launch": lambda: _("lệnh mở chương trình /Launch"),
+    "embedded-file": lambda: _("tệp nhúng"),
+    "auto-action": lambda: _("hành động tự chạy /OpenAction hoặc /AA"),
+}
+_ACTIVE_KEYS = {
+    "/JS": "javascript",
+    "/JavaScript": "javascript",
+    "/AA": "auto-action",
+    "/EmbeddedFile": "embedded-file",
+    "/EmbeddedFiles": "embedded-file",
+    "/EF": "embedded-file",
+}
+_ACTIVE_ACTIONS = {
+    "/JavaScript": "javascript",
+    "/Launch": "launch",
+    "/ImportData": "auto-action",
+    "/SubmitForm": "auto-action",
+    "/RichMediaExecute": "auto-action",
+}
+_MAX_OBJECTS = 200_000
+
+
+def _active_content(root: Any) -> str | None:
+    """Walk every object reachable from the catalog (as a viewer would) and name the first
+    active content found: JavaScript anywhere, launch actions, embedded files, additional
+    actions (/AA), or an /OpenAction that is an action rather than a page to show."""
+    from pyhanko.pdf_utils.generic import IndirectObject
+
+    seen: set[tuple[int, int]] = set()
+    pending: list[Any] = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            if len(seen) > _MAX_OBJECTS:
+                raise ValueError("too many objects")
+            node = node.get_object()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _ACTIVE_KEYS:
+                    return _ACTIVE_KEYS[key]
+                if key == "/S" and value in _ACTIVE_ACTIONS:
+                    return _ACTIVE_ACTIONS[str(value)]
+                if key == "/Type" and value == "/EmbeddedFile":
+                    return "embedded-file"
+                if key == "/OpenAction":
+                    action = value.get_object() if isinstance(value, IndirectObject) else value
+                    if isinstance(action, dict) and "/S" in action and action["/S"] != "/GoTo":
+                        return _ACTIVE_ACTIONS.get(str(action["/S"]), "auto-action")
+                pending.append(value)
+        elif isinstance(node, list):
+            pending.extend(node)
+    return None
+
+
+_NAME = re.compile(rb"/[^\s/<>\[\]()%{}]+")
+_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_RAW_ACTIVE = {
+    b"/JS": "javascript",
+    b"/JavaScript": "javascript",
+    b"/Launch": "launch",
+    b"/EmbeddedFile": "embedded-file",
+    b"/EmbeddedFiles": "embedded-file",
+    b"/AA": "auto-action",
+}
+
+
+def _active_content_in_bytes(data: bytes) -> str | None:
+    """A backstop for objects no cross-reference points to (which a viewer repairing the file
+    may still find): the same names anywhere in the uncompressed bytes, #xx escapes decoded."""
+    for match in _NAME.finditer(data):
+        name = _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(0))
+        if name in _RAW_ACTIVE:
+            return _RAW_ACTIVE[name]
+    return None
 
 
 def _count_pages(root: Any) -> int:
@@ -233,10 +330,13 @@ def check_upload(
     *,
     max_bytes: int | None = None,
     allowed: frozenset[str] = DEFAULT_ALLOWED,
+    refuse_active: bool = True,
 ) -> CheckedFile:
     """Check one uploaded file (bytes or a stream read from where it stands) and describe it;
     raise UploadRefused with a Vietnamese message and a `reason` code otherwise. A name without
-    extension gets the one of its content."""
+    extension gets the one of its content. A PDF with active content (JavaScript, launch,
+    embedded files, automatic actions) is refused unless `refuse_active` is False (a file only
+    checked, never stored nor shown to anyone)."""
     limit = max_bytes if max_bytes is not None else upload_max_bytes()
     safe_name = sanitize_name(name)
     content = _read(data, limit + 1)
@@ -273,7 +373,7 @@ def check_upload(
 
     pages = width = height = None
     if mime == PDF:
-        pages = _check_pdf(content, safe_name)
+        pages = _check_pdf(content, safe_name, refuse_active=refuse_active)
     else:
         width, height = _check_image(content, safe_name, mime)
     return CheckedFile(

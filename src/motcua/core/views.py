@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from .problems import problem_response, server_error_problem
+from .problems import problem_response, server_error_problem, too_large_problem
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -25,6 +26,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": connection.vendor})
 
 
+def csp_nonce(request: HttpRequest) -> dict[str, object]:
+    """Template context: the request's CSP nonce as `csp_nonce` (the name django-htmx's
+    `htmx_script` reads), for the few inline elements a page may need."""
+    return {"csp_nonce": getattr(request, "csp_nonce", "")}
+
+
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
@@ -38,6 +45,10 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        if _is_api(request):
+            return too_large_problem(request)
+        return render(request, "errors/413.html", status=413)
     if _is_api(request):
         return problem_response(
             request, 400, "bad-request", "Yêu cầu không hợp lệ", "Yêu cầu không hợp lệ."

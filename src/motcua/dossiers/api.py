@@ -11,6 +11,8 @@ from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from motcua.core import ratelimit
+from motcua.core.client_ip import client_ip
 from motcua.core.errors import InvalidInput
 from motcua.core.paging import Page, PageQuery, page
 from motcua.core.problems import ERRORS, Problem
@@ -512,9 +514,11 @@ class PublicQuery(Schema):
     secret: str = Field(max_length=16, description="mã tra cứu in trên giấy tiếp nhận")
 
 
-@public_router.get("/dossiers/{code}", response={200: PublicOut, **ERRORS})
+@public_router.get("/dossiers/{code}", response={200: PublicOut, **ERRORS, 429: Problem})
 def public_lookup(request: HttpRequest, code: str, params: Query[PublicQuery]) -> Any:
-    """Tra cứu tình trạng hồ sơ: status only, no personal data."""
+    """Tra cứu tình trạng hồ sơ: status only, no personal data. Rate-limited per address."""
+    limit, window = ratelimit.public_lookup_limit()
+    ratelimit.hit("public-lookup", client_ip(request), limit=limit, window=window)
     dossier = services.public_status(code, params.secret)
     return {
         "code": dossier.code,

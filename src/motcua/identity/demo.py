@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from motcua.core.errors import InvalidInput
+from motcua.core.files import write_private
 
 from . import relations, services
 from .models import Account
@@ -98,9 +99,7 @@ def ensure_demo_subjects(var_dir: Path | None = None) -> Path:
             actor="load_demo",
         )
     ensure_wallet_items()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(known, indent=2, ensure_ascii=False), encoding="utf-8")
-    path.chmod(0o600)
+    write_private(path, json.dumps(known, indent=2, ensure_ascii=False))
     return path
 
 

@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from oauth2_provider.settings import oauth2_settings
 
+from motcua.core.fields import EncryptedCharField
+
 
 class AccountManager(BaseUserManager["Account"]):
     """Django's usual signature (username, email, password), so admin tools and tests work."""
@@ -56,8 +58,8 @@ class Account(AbstractBaseUser, PermissionsMixin):
     assurance_level = models.PositiveSmallIntegerField(
         "mức độ định danh", choices=Level.choices, default=Level.BASIC
     )
-    # TODO: encrypt at rest (a KMS-held key) before real citizens enrol.
-    totp_secret = models.CharField("khóa TOTP", max_length=64, blank=True)
+    # Encrypted at rest (motcua.core.fields; keys MOTCUA_FIELD_ENCRYPTION_KEYS).
+    totp_secret = EncryptedCharField("khóa TOTP", max_length=255, blank=True)
     totp_last_step = models.BigIntegerField(default=0, editable=False)
     failed_logins = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)

@@ -16,6 +16,7 @@ from typing import Any
 import pyotp
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider.models import (
@@ -53,11 +54,23 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-MAX_FAILURES = 5  # per identifier typed, known or not
-MAX_FAILURES_PER_IP = 20
+# Back-off per identifier typed (known or not) *and* client address: after MAX_FAILURES
+# failures from one address, that address waits LOCK_MINUTES, doubling with each further
+# failure up to MAX_LOCK_MINUTES. An attacker elsewhere cannot lock the owner out, and no
+# lock lasts for good. Each address is also throttled over all identifiers.
+# Not django-axes: it counts django.contrib.auth's authenticate() calls and keys on what the
+# client typed, while this login checks password *and* TOTP in one service, stores only a
+# keyed hash of the identifier, audits every outcome in the same transaction, and the admin
+# no longer has a password form of its own for axes to guard.
+MAX_FAILURES = 5
 LOCK_MINUTES = 15
+MAX_LOCK_MINUTES = 4 * 60
+BACKOFF_WINDOW = datetime.timedelta(hours=24)
+MAX_FAILURES_PER_IP = 20
 TOTP_INTERVAL = 30
 LOGIN_KINDS = (Account.Kind.PERSON, Account.Kind.ORGANISATION)
+# Operators' technical accounts log in at the provider only when staff (for /admin/).
+LOGIN_SUBJECTS = Q(kind__in=LOGIN_KINDS) | Q(kind=Account.Kind.SYSTEM, is_staff=True)
 
 
 def dev_tools_enabled() -> bool:
@@ -212,33 +225,34 @@ def _check_level(level: int) -> None:
 def authenticate(*, identifier: str, password: str, code: str, ip: str | None) -> Account:
     """Check a personal ID (or enterprise code), password and TOTP code. Every outcome is
     audited; failures raise `LoginFailed` with one message whether or not the ID exists,
-    `LoginLocked` after MAX_FAILURES for the same ID within LOCK_MINUTES, and `LoginThrottled`
-    after MAX_FAILURES_PER_IP from one address."""
+    `LoginLocked` while the ID backs off from this address (see MAX_FAILURES) or an operator
+    has locked the account, and `LoginThrottled` after MAX_FAILURES_PER_IP from one address."""
     username = identifiers.normalise_subject_id(identifier)
     digest = _digest(username)
     now = timezone.now()
-    window_start = now - datetime.timedelta(minutes=LOCK_MINUTES)
     refusal: Exception | None = None
     with transaction.atomic():
         account = (
-            Account.objects.select_for_update()
-            .filter(username=username, kind__in=LOGIN_KINDS)
-            .first()
+            Account.objects.select_for_update().filter(LOGIN_SUBJECTS, username=username).first()
         )
         actor = account.username if account else "anonymous"
         ip_failures = (
-            LoginAttempt.objects.filter(ip=ip, succeeded=False, at__gte=window_start).count()
+            LoginAttempt.objects.filter(
+                ip=ip, succeeded=False, at__gte=now - datetime.timedelta(minutes=LOCK_MINUTES)
+            ).count()
             if ip
             else 0
         )
-        failures = _recent_failures(digest, window_start)
+        failures, last_failure = _recent_failures(digest, ip, now - BACKOFF_WINDOW)
+        wait = _backoff(failures)
         if ip_failures >= MAX_FAILURES_PER_IP:
             refusal = LoginThrottled(LOCK_MINUTES)
             _audit_login(actor, "identity.login.refused", ip, reason="ip-throttled")
-        elif failures >= MAX_FAILURES or (
-            account is not None and account.locked_until and account.locked_until > now
-        ):
-            refusal = LoginLocked(LOCK_MINUTES)
+        elif wait and last_failure is not None and last_failure + wait > now:
+            refusal = LoginLocked(_minutes(last_failure + wait - now))
+            _audit_login(actor, "identity.login.refused", ip, reason="backoff")
+        elif account is not None and account.locked_until and account.locked_until > now:
+            refusal = LoginLocked(_minutes(account.locked_until - now))  # set by an operator
             _audit_login(actor, "identity.login.refused", ip, reason="locked")
         else:
             # Both checks always run, and a password is hashed for unknown IDs too, so the
@@ -248,12 +262,9 @@ def authenticate(*, identifier: str, password: str, code: str, ip: str | None) -
             if account is not None and account.is_active and password_ok and step is not None:
                 LoginAttempt.objects.create(at=now, identifier_digest=digest, ip=ip, succeeded=True)
                 account.failed_logins = 0
-                account.locked_until = None
                 account.totp_last_step = step
                 account.last_login = now
-                account.save(
-                    update_fields=["failed_logins", "locked_until", "totp_last_step", "last_login"]
-                )
+                account.save(update_fields=["failed_logins", "totp_last_step", "last_login"])
                 _audit_login(
                     actor, "identity.login.succeeded", ip, assurance_level=account.assurance_level
                 )
@@ -261,28 +272,43 @@ def authenticate(*, identifier: str, password: str, code: str, ip: str | None) -
             LoginAttempt.objects.create(at=now, identifier_digest=digest, ip=ip, succeeded=False)
             failures += 1
             _audit_login(actor, "identity.login.failed", ip, reason="credentials")
-            locked_until = None
-            if failures >= MAX_FAILURES:
-                locked_until = now + datetime.timedelta(minutes=LOCK_MINUTES)
-                _audit_login(actor, "identity.login.locked", ip, minutes=LOCK_MINUTES)
+            wait = _backoff(failures)
+            if wait:
+                _audit_login(actor, "identity.login.locked", ip, minutes=_minutes(wait))
             if account is not None:
-                account.failed_logins = min(failures, 32767)
-                account.locked_until = locked_until
-                account.save(update_fields=["failed_logins", "locked_until"])
+                account.failed_logins = min(account.failed_logins + 1, 32767)
+                account.save(update_fields=["failed_logins"])
             refusal = LoginFailed()
     assert refusal is not None
     raise refusal
 
 
-def _recent_failures(digest: str, window_start: datetime.datetime) -> int:
+def _backoff(failures: int) -> datetime.timedelta | None:
+    """How long an identifier waits at an address after `failures` failures there."""
+    if failures < MAX_FAILURES:
+        return None
+    doublings = min(failures - MAX_FAILURES, 16)
+    return datetime.timedelta(minutes=min(LOCK_MINUTES * 2**doublings, MAX_LOCK_MINUTES))
+
+
+def _minutes(delta: datetime.timedelta) -> int:
+    return max(1, -(-int(delta.total_seconds()) // 60))
+
+
+def _recent_failures(
+    digest: str, ip: str | None, window_start: datetime.datetime
+) -> tuple[int, datetime.datetime | None]:
+    """Failures of this identifier from this address since its last success (anywhere) in the
+    window, and when the last of them was."""
     attempts = LoginAttempt.objects.filter(identifier_digest=digest, at__gte=window_start)
     last_success = (
         attempts.filter(succeeded=True).order_by("-at").values_list("at", flat=True).first()
     )
-    failed = attempts.filter(succeeded=False)
+    failed = attempts.filter(succeeded=False, ip=ip)
     if last_success is not None:
         failed = failed.filter(at__gt=last_success)
-    return failed.count()
+    last = failed.order_by("-at").values_list("at", flat=True).first()
+    return failed.count(), last
 
 
 def _digest(username: str) -> str:
@@ -326,7 +352,7 @@ def current_code(identifier: str) -> str:
     if not dev_tools_enabled():
         raise PermissionDenied(_("Chức năng này chỉ có trong môi trường phát triển."))
     username = identifiers.normalise_subject_id(identifier)
-    account = Account.objects.filter(username=username, kind__in=LOGIN_KINDS).first()
+    account = Account.objects.filter(LOGIN_SUBJECTS, username=username).first()
     if account is None or not account.totp_secret:
         raise NotFound(_("Không có thiết bị xác thực cho số định danh này."))
     return str(pyotp.TOTP(account.totp_secret, interval=TOTP_INTERVAL).now())

@@ -24,6 +24,7 @@ from oauth2_provider import views as oauth2_views
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import get_access_token_model, get_application_model
 
+from motcua.core.client_ip import client_ip
 from motcua.core.errors import DomainError, NotFound
 
 from . import services
@@ -52,7 +53,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 identifier=form.cleaned_data["identifier"],
                 password=form.cleaned_data["password"],
                 code=form.cleaned_data["code"],
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request),
             )
         except DomainError as exc:
             error, status = exc.detail, exc.status

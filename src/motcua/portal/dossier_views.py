@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.catalog import selectors as catalog
+from motcua.core import ratelimit
+from motcua.core.client_ip import client_ip
 from motcua.core.errors import DomainError, NotFound
 from motcua.dossiers import bundles, counter, receipt
 from motcua.dossiers import services as dossiers
@@ -286,15 +288,17 @@ def confirm_party(request: HttpRequest, draft_ref: str) -> HttpResponse:
 def public_lookup(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("ma", "").strip()[:60]
     secret = request.GET.get("bi-mat", "").strip()[:16]
-    found, error = None, ""
+    found, error, status = None, "", 200
     if code or secret:
+        limit, window = ratelimit.public_lookup_limit()
         try:
+            ratelimit.hit("public-lookup", client_ip(request), limit=limit, window=window)
             found = dossiers.public_status(code, secret)
-        except NotFound as exc:
-            error = exc.detail
+        except (NotFound, ratelimit.RateLimited) as exc:
+            error, status = exc.detail, exc.status
     return render(
         request,
         "portal/public_lookup.html",
         {"code": code, "found": found, "error": error},
-        status=404 if error else 200,
+        status=status,
     )

@@ -40,6 +40,7 @@ def _check(request: HttpRequest, expected=None) -> tuple[Any, str]:
             upload,
             max_bytes=MAX_PDF_BYTES,
             allowed=frozenset({uploads.PDF}),
+            refuse_active=False,  # only verified, never stored nor shown
         )
     except uploads.UploadRefused as exc:
         return None, exc.detail

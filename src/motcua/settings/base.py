@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE
+
+from motcua.core.files import touch_private, write_private
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/motcua
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -28,7 +31,7 @@ DEBUG = env_bool("DJANGO_DEBUG")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "motcua.identity.admin_site.MotCuaAdminConfig",  # the admin behind the IdP login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -36,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "django_htmx",
+    "csp",
     "motcua.core",
     "motcua.audit",
     "motcua.units",
@@ -61,12 +65,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "motcua.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "motcua.core.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "motcua.core.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -88,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "motcua.core.views.csp_nonce",
             ],
         },
     },
@@ -102,10 +109,10 @@ def database_config(url: str | None) -> dict[str, Any]:
         )
         config["CONN_HEALTH_CHECKS"] = True
         return config
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # Created 0600 before SQLite opens it (its -wal and -shm files take the same mode).
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": VAR_DIR / "motcua.sqlite3",
+        "NAME": touch_private(VAR_DIR / "motcua.sqlite3"),
         "OPTIONS": {
             # IMMEDIATE takes the write lock at BEGIN, so read-then-write services (audit
             # chain, sequences) cannot interleave between two connections.
@@ -169,6 +176,65 @@ WORKING_CALENDAR = {
     "cutoff_hour": int(os.environ.get("MOTCUA_RECEIPT_CUTOFF_HOUR", "17")),
 }
 
+# How many reverse proxies in front of the application append to X-Forwarded-For: the client
+# address used for lockouts and rate limits is the entry that many from the right
+# (motcua.core.client_ip). 0: no proxy, REMOTE_ADDR is the client.
+MOTCUA_TRUSTED_PROXIES = int(os.environ.get("MOTCUA_TRUSTED_PROXIES", "0"))
+
+# Caches: "default" is per process (discovery documents, JWKS); "shared" is seen by every
+# node (rate-limit counters), in the database unless configured otherwise.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "motcua_shared_cache",
+    },
+}
+# The public dossier lookup (page and API): lookups allowed per client address, "count/seconds".
+MOTCUA_PUBLIC_LOOKUP_RATE = os.environ.get("MOTCUA_PUBLIC_LOOKUP_RATE", "20/600")
+
+# Sessions end after inactivity (motcua.core.middleware.SessionTimeoutMiddleware): 30 minutes
+# for citizens, 15 for officials and staff; and after SESSION_COOKIE_AGE in any case.
+MOTCUA_SESSION_IDLE_SECONDS = int(os.environ.get("MOTCUA_SESSION_IDLE_SECONDS", str(30 * 60)))
+MOTCUA_BACKOFFICE_IDLE_SECONDS = int(os.environ.get("MOTCUA_BACKOFFICE_IDLE_SECONDS", str(15 * 60)))
+MOTCUA_BACKOFFICE_SESSION_KEYS = ("backoffice_official",)
+SESSION_COOKIE_AGE = int(os.environ.get("MOTCUA_SESSION_MAX_SECONDS", str(10 * 3600)))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Fernet keys for fields encrypted at rest (TOTP secrets), comma-separated: the first
+# encrypts, all decrypt (rotation). Empty: derived from SECRET_KEY (development, tests).
+MOTCUA_FIELD_ENCRYPTION_KEYS = env_list("MOTCUA_FIELD_ENCRYPTION_KEYS")
+
+
+# Content-Security-Policy (django-csp 4): scripts and styles only from this site or carrying
+# the request's nonce, no plugins, no framing, forms post only here or to the identity
+# provider (which may be another origin).
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": [
+            "'self'",
+            *filter(None, [_origin(os.environ.get("OIDC_ISSUER", ""))]),
+        ],
+    },
+}
+
 # Uploaded files (motcua.core.uploads): the largest file accepted, in bytes, and how many files
 # one submission may carry.
 MOTCUA_UPLOAD_MAX_BYTES = int(os.environ.get("MOTCUA_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
@@ -189,9 +255,7 @@ def oidc_private_key(path: Path | None = None) -> str:
     if pem or path is None:
         return pem
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(generate_rsa_pem(), encoding="ascii")
-        path.chmod(0o600)
+        write_private(path, generate_rsa_pem(), encoding="ascii")
     return path.read_text(encoding="ascii")
 
 

@@ -9,6 +9,10 @@ from .base import MIDDLEWARE, OAUTH2_PROVIDER, SECRET_KEY, env_bool
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
+if not os.environ.get("MOTCUA_FIELD_ENCRYPTION_KEYS"):
+    raise ImproperlyConfigured(
+        "MOTCUA_FIELD_ENCRYPTION_KEYS (Fernet keys) must be set in production: TOTP secrets"
+    )
 if "DATABASE_URL" not in os.environ:
     raise ImproperlyConfigured("DATABASE_URL must be set in production")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 
 from motcua.core.errors import InvalidInput
+from motcua.core.files import write_private
 
 DEMO_PROCESSES = Path(__file__).resolve().parent / "fixtures" / "demo_processes.json"
 
@@ -147,9 +148,7 @@ def ensure_demo_officials(var_dir: Path | None = None) -> tuple[Path, int]:
                 unit_codes=person.unit_codes,
                 actor="load_demo",
             )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(known, indent=2, ensure_ascii=False), encoding="utf-8")
-    path.chmod(0o600)
+    write_private(path, json.dumps(known, indent=2, ensure_ascii=False))
     return path, created
 
 

@@ -2,6 +2,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from motcua.catalog.models import Procedure
+from motcua.identity.admin_site import session_acr
+from motcua.identity.views import SESSION_ACR
 
 pytestmark = pytest.mark.django_db
 
@@ -10,6 +12,9 @@ pytestmark = pytest.mark.django_db
 def admin_client(client):
     user = get_user_model().objects.create_superuser("quantri", "qt@example.vn", "mat-khau-dai-1")
     client.force_login(user)
+    session = client.session
+    session[SESSION_ACR] = session_acr()  # the provider's level-2 login, the only way in
+    session.save()
     return client
 
 

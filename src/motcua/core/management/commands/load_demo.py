@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from motcua.core.files import write_private
+
 DEMO_CATALOG = Path(__file__).resolve().parents[3] / "catalog" / "fixtures" / "demo_procedures.json"
 
 
@@ -44,17 +46,22 @@ class Command(BaseCommand):
         )
 
     def _demo_admin(self) -> None:
-        """A local administrator whose password is generated once and kept in var/."""
+        """A local administrator whose password is generated once and kept in var/ (0600). The
+        admin is reached only through the provider's login, with the code of its authenticator
+        (shown at /dien-thoai/admin/ in development), at level 2."""
+        import pyotp
+
         path = Path(settings.VAR_DIR) / "demo-admin.txt"
         user_model = get_user_model()
-        if path.exists() and user_model.objects.filter(username="admin").exists():
+        existing = user_model.objects.filter(username="admin").first()
+        if path.exists() and existing is not None and existing.totp_secret:
             return
         password = secrets.token_urlsafe(12)
         user, _ = user_model.objects.get_or_create(username="admin", defaults={"kind": "system"})
         user.is_staff = user.is_superuser = True
+        user.assurance_level = 2
+        user.totp_secret = user.totp_secret or pyotp.random_base32()
         user.set_password(password)
         user.save()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"username: admin\npassword: {password}\n", encoding="utf-8")
-        path.chmod(0o600)
+        write_private(path, f"username: admin\npassword: {password}\n")
         self.stdout.write(f"Tài khoản quản trị demo: admin / {password} (lưu tại {path})")

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from motcua.core.files import write_private
 from motcua.identity import services
 
 DEFAULT_BASE = "http://127.0.0.1:8000"
@@ -69,7 +70,5 @@ class Command(BaseCommand):
             created = services.register_client(spec, secret, actor="setup_oidc_clients")
             verb = "đã tạo / created" if created else "đã cập nhật / updated"
             self.stdout.write(f"OIDC client {spec.client_id}: {verb}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(stored, indent=2), encoding="utf-8")
-        path.chmod(0o600)
+        write_private(path, json.dumps(stored, indent=2))
         self.stdout.write(f"Khóa bí mật lưu tại / secrets kept in {path}")
