@@ -86,7 +86,7 @@ def test_a_fee_must_be_paid_before_the_dossier_is_received(world):
         payer_id=PARENT_ID,
         amount=dossier.fee_amount,
         description="phí",
-        return_url="http://testserver/",
+        return_url="/",
         actor=PARENT_ID,
     )
     _pay(payment)
