@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 
 from motcua.audit.models import AuditEntry
-from motcua.dossiers import services
+from motcua.core.tests.qr import needs_pdftoppm, qr_payloads
+from motcua.dossiers import receipt, services
 from motcua.dossiers.errors import IllegalTransition, PaymentRequired
 from motcua.dossiers.models import Dossier, Status
 from motcua.eforms import services as eforms
@@ -231,3 +232,15 @@ def test_the_clock_stops_while_a_received_dossier_waits_on_the_applicant(world):
     )
     assert waited > 0
     assert dossier.due_date == default_calendar().add_working_days(due, waited)
+
+
+@needs_pdftoppm
+def test_the_receipts_qr_code_opens_the_public_lookup_on_the_public_address(world, settings):
+    settings.MOTCUA_PUBLIC_URL = "http://127.0.0.1:8123"
+    dossier = submitted()
+
+    [payload] = qr_payloads(receipt.render(dossier))
+
+    assert payload == (
+        f"http://127.0.0.1:8123/tra-cuu-ho-so/?ma={dossier.code}&bi-mat={dossier.lookup_secret}"
+    )
