@@ -27,19 +27,22 @@ env: $(VENV)/.synced
 messages: $(VENV)/.synced
 	@$(PY) -m motcua.core.i18n
 
+# The address every link, QR code, redirect URI and the OIDC issuer derive from (README).
+run: export MOTCUA_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.synced messages
 	$(MANAGE) migrate --noinput
+	@# Also moves the portal's and back office's redirect URIs to MOTCUA_PUBLIC_URL.
 	$(MANAGE) load_demo
 	@echo
-	@echo "  MotCua chạy tại / is running at  http://127.0.0.1:$(PORT)/"
-	@echo "  Thủ tục / Procedures:            http://127.0.0.1:$(PORT)/thu-tuc/"
-	@echo "  Quản trị / Admin:                http://127.0.0.1:$(PORT)/admin/  (see var/demo-admin.txt)"
-	@echo "  Cán bộ / Back office:            http://127.0.0.1:$(PORT)/can-bo/"
-	@echo "  Tra cứu hồ sơ / Dossier lookup:  http://127.0.0.1:$(PORT)/tra-cuu-ho-so/"
-	@echo "  Tiếp nhận tại quầy / Counter:    http://127.0.0.1:$(PORT)/can-bo/quay/"
-	@echo "  Văn bản liên thông / Documents:  http://127.0.0.1:$(PORT)/van-ban/"
-	@echo "  Giám sát / Monitoring:           http://127.0.0.1:$(PORT)/giam-sat/  (công khai: /giam-sat/cong-khai/)"
-	@echo "  API docs:                        http://127.0.0.1:$(PORT)/api/v1/docs"
+	@echo "  MotCua chạy tại / is running at  $(MOTCUA_PUBLIC_URL)/"
+	@echo "  Thủ tục / Procedures:            $(MOTCUA_PUBLIC_URL)/thu-tuc/"
+	@echo "  Quản trị / Admin:                $(MOTCUA_PUBLIC_URL)/admin/  (see var/demo-admin.txt)"
+	@echo "  Cán bộ / Back office:            $(MOTCUA_PUBLIC_URL)/can-bo/"
+	@echo "  Tra cứu hồ sơ / Dossier lookup:  $(MOTCUA_PUBLIC_URL)/tra-cuu-ho-so/"
+	@echo "  Tiếp nhận tại quầy / Counter:    $(MOTCUA_PUBLIC_URL)/can-bo/quay/"
+	@echo "  Văn bản liên thông / Documents:  $(MOTCUA_PUBLIC_URL)/van-ban/"
+	@echo "  Giám sát / Monitoring:           $(MOTCUA_PUBLIC_URL)/giam-sat/  (công khai: /giam-sat/cong-khai/)"
+	@echo "  API docs:                        $(MOTCUA_PUBLIC_URL)/api/v1/docs"
 	@echo
 	@echo "  Tài khoản demo / demo accounts:  $(MANAGE) demo_accounts"
 	@echo

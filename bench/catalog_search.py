@@ -280,6 +280,8 @@ def server_env(db_env: dict[str, str], extra: list[str]) -> dict[str, str]:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        # Required by production settings (https only); no link is followed in a bench.
+        "MOTCUA_PUBLIC_URL": "https://127.0.0.1",
         "DJANGO_DEBUG": "0",
         "LOG_LEVEL": "WARNING",
     }

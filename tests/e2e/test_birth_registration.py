@@ -48,45 +48,13 @@ def group(page: Any, legend: str) -> Any:
     return page.get_by_role("group", name=legend, exact=True)
 
 
-def too_wide(page: Any) -> list[str]:
-    """The elements that stick out of the viewport on the right, for the failure message."""
-    return list(
-        page.evaluate(
-            """() => [...document.querySelectorAll("body *")]
-                .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
-                .map(el => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`
-                    + ` ${Math.round(el.getBoundingClientRect().right)}px`)
-                .slice(0, 20)"""
-        )
-    )
-
-
-def test_father_registers_a_birth_from_login_to_receipt(
-    page: Any, portal: str, journey_world: World, tmp_path: Path
-) -> None:
+def fill_birth_declaration(page: Any, tmp_path: Path) -> None:
+    """On the opened draft: attach the birth certificate, declare the child and what only the
+    applicant can say, and wait for the autosave, ready to submit."""
     from motcua.core.pdf import render_document
 
-    log_in(page, portal, journey_world.father)
-
-    page.get_by_role("link", name="Thủ tục hành chính").first.click()
-    page.get_by_label("Từ khóa").fill("khai sinh")
-    page.get_by_label("Từ khóa").press("Enter")
-    page.get_by_role("link", name="Đăng ký khai sinh", exact=True).click()
-    expect(page.locator("h1")).to_have_text("Đăng ký khai sinh")
-    expect(page.locator(".facts")).to_contain_text(BIRTH)
-    open_birth_dossier(page)
-
-    # Both parents come from the population registry, read-only, with their source.
     father = group(page, "Người đi đăng ký khai sinh")
     mother = group(page, "Cha/mẹ còn lại của trẻ")
-    for parent, name, sex in ((father, "Nguyễn Văn An", "Nam"), (mother, "Trần Thị Bình", "Nữ")):
-        full_name = parent.get_by_label("Họ, chữ đệm và tên")
-        expect(full_name).to_have_value(name)
-        expect(full_name).to_have_attribute("readonly", "")
-        expect(parent.get_by_label("Giới tính")).to_have_value(sex)
-        expect(parent.get_by_text(FROM_REGISTRY).first).to_be_visible()
-    expect(father.get_by_label("Ngày, tháng, năm sinh")).to_have_value("12/03/1985")
-
     # The state already holds the ID card; only the birth certificate is attached.
     components = page.locator("ul.components > li")
     held = components.filter(has_text="Nhà nước đã có, bạn không phải nộp")
@@ -129,6 +97,47 @@ def test_father_registers_a_birth_from_login_to_receipt(
         group(page, "Cam đoan").get_by_label(re.compile("^Tôi cam đoan")).check()
     expect(page.locator("#autosave")).to_have_text("Đã lưu nháp.")
     expect(page.locator("form.eform.htmx-request")).to_have_count(0)
+
+
+def too_wide(page: Any) -> list[str]:
+    """The elements that stick out of the viewport on the right, for the failure message."""
+    return list(
+        page.evaluate(
+            """() => [...document.querySelectorAll("body *")]
+                .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+                .map(el => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`
+                    + ` ${Math.round(el.getBoundingClientRect().right)}px`)
+                .slice(0, 20)"""
+        )
+    )
+
+
+def test_father_registers_a_birth_from_login_to_receipt(
+    page: Any, portal: str, journey_world: World, tmp_path: Path
+) -> None:
+
+    log_in(page, portal, journey_world.father)
+
+    page.get_by_role("link", name="Thủ tục hành chính").first.click()
+    page.get_by_label("Từ khóa").fill("khai sinh")
+    page.get_by_label("Từ khóa").press("Enter")
+    page.get_by_role("link", name="Đăng ký khai sinh", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Đăng ký khai sinh")
+    expect(page.locator(".facts")).to_contain_text(BIRTH)
+    open_birth_dossier(page)
+
+    # Both parents come from the population registry, read-only, with their source.
+    father = group(page, "Người đi đăng ký khai sinh")
+    mother = group(page, "Cha/mẹ còn lại của trẻ")
+    for parent, name, sex in ((father, "Nguyễn Văn An", "Nam"), (mother, "Trần Thị Bình", "Nữ")):
+        full_name = parent.get_by_label("Họ, chữ đệm và tên")
+        expect(full_name).to_have_value(name)
+        expect(full_name).to_have_attribute("readonly", "")
+        expect(parent.get_by_label("Giới tính")).to_have_value(sex)
+        expect(parent.get_by_text(FROM_REGISTRY).first).to_be_visible()
+    expect(father.get_by_label("Ngày, tháng, năm sinh")).to_have_value("12/03/1985")
+
+    fill_birth_declaration(page, tmp_path)
 
     page.get_by_role("button", name="Nộp hồ sơ").click()
     success = page.locator(".messages")

@@ -2,7 +2,8 @@
 flow with PKCE (S256), `state` and `nonce`; the ID token's signature is checked against the
 provider's JWKS, and its `iss`, `aud`, `exp` and `nonce` against what we sent. A relying party
 knows a person only through these claims: it reads nothing of the provider's own tables, so
-any provider can replace ours (settings OIDC_ISSUER and each party's client id and secret)."""
+any provider can replace ours (settings OIDC_ISSUER and each party's client id and secret);
+without OIDC_ISSUER it is our own, reached server-side at MOTCUA_PUBLIC_URL."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from motcua.core import site
 from motcua.core.errors import DomainError
 
 PENDING_MAX_AGE = 600  # seconds a started login may take
@@ -90,7 +92,7 @@ def _http() -> requests.Session:
 
 def provider_metadata(issuer: str | None = None) -> dict[str, Any]:
     """The provider's discovery document, cached a few minutes; its `issuer` must be ours."""
-    issuer = (issuer or settings.OIDC_ISSUER).rstrip("/")
+    issuer = (issuer or site.oidc_issuer()).rstrip("/")
     key = "portal:oidc:metadata:" + hashlib.sha256(issuer.encode()).hexdigest()
     data = cache.get(key)
     if data is None:

@@ -4,14 +4,17 @@ status lookup."""
 
 from __future__ import annotations
 
-from django.conf import settings
+from urllib.parse import urlencode
+
+from motcua.core import site
 
 from .models import Dossier
 
 
 def lookup_url(dossier: Dossier) -> str:
-    base = getattr(settings, "MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
-    return f"{base}/tra-cuu-ho-so/?ma={dossier.code}&bi-mat={dossier.lookup_secret}"
+    """The public status lookup of this dossier, on the site's public address."""
+    query = urlencode({"ma": dossier.code, "bi-mat": dossier.lookup_secret})
+    return site.absolute(f"/tra-cuu-ho-so/?{query}")
 
 
 def _vnd(amount: int) -> str:

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from motcua.audit import services as audit
+from motcua.core import site
 from motcua.core.errors import InvalidInput
 
 from . import sms
@@ -398,9 +399,8 @@ def _send_email(delivery: Delivery) -> None:
     from django.core.mail import EmailMessage, get_connection
 
     body = delivery.body
-    site = str(getattr(settings, "NOTIFY_SITE_URL", "")).rstrip("/")
-    if delivery.link and site:
-        body += f"\n\n{site}{delivery.link}"
+    if delivery.link:
+        body += f"\n\n{site.absolute(delivery.link)}"
     body += "\n\n-- \nCổng Dịch vụ công MotCua. Thư gửi tự động, vui lòng không trả lời."
     domain = str(getattr(settings, "NOTIFY_MESSAGE_ID_DOMAIN", "motcua.local"))
     timeout = getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_EMAIL_TIMEOUT

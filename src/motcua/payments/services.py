@@ -10,13 +10,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from motcua.audit import services as audit
+from motcua.core import site
 from motcua.core.errors import Conflict, InvalidInput, NotFound
 
 from . import plugins
@@ -50,9 +49,7 @@ def _check_return_url(return_url: Any) -> str:
         not isinstance(return_url, str)
         or not return_url
         or len(return_url) > 500
-        or not url_has_allowed_host_and_scheme(
-            return_url, allowed_hosts=set(settings.ALLOWED_HOSTS)
-        )
+        or not site.is_own_url(return_url)
     ):
         raise InvalidInput(
             _("Địa chỉ quay lại sau khi thanh toán không hợp lệ."), param="return_url"

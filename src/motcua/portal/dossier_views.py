@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.catalog import selectors as catalog
-from motcua.core import ratelimit
+from motcua.core import ratelimit, site
 from motcua.core.client_ip import client_ip
 from motcua.core.errors import DomainError, NotFound
 from motcua.dossiers import bundles, counter, receipt
@@ -245,9 +245,8 @@ def act(request: HttpRequest, reference: str) -> HttpResponse:
             )
             messages.success(request, "Cảm ơn bạn đã đánh giá.")
         elif action == "pay":
-            back = request.build_absolute_uri(
-                reverse("portal:dossier", kwargs={"reference": dossier.reference})
-            )
+            # On the public address: the payment provider sends the browser back there.
+            back = site.absolute(reverse("portal:dossier", kwargs={"reference": dossier.reference}))
             _payment, url = payments.start(
                 dossier.reference,
                 payer_id=applicant.subject_id,

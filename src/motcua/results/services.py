@@ -28,6 +28,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from motcua.audit import services as audit
 from motcua.catalog import selectors as catalog
+from motcua.core import site
 from motcua.core.calendar import VN_TZ
 from motcua.core.errors import DomainError, NotFound
 from motcua.core.pdf import render_document
@@ -150,8 +151,7 @@ def revoke_certificate(personal_id: str, reason: str, *, actor: str = "system") 
 
 def public_url(document_id: Any) -> str:
     """The public verification page of a result (what its QR code holds)."""
-    base = (getattr(settings, "MOTCUA_PUBLIC_URL", "") or "http://127.0.0.1:8000").rstrip("/")
-    return f"{base}/xac-thuc/{document_id}/"
+    return site.absolute(f"/xac-thuc/{document_id}/")
 
 
 def _valid_for(code: str) -> ResultDocument | None:

@@ -4,9 +4,11 @@ an environment variable (12-factor)."""
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
 
 from motcua.core.files import touch_private, write_private
 
@@ -26,9 +28,42 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def public_url(value: str, *, require_https: bool = False) -> str:
+    """The site's public address checked and normalised: scheme, host and optional port, no
+    path, query or credentials (`http://127.0.0.1:8123`, `https://dichvucong.gov.vn`)."""
+    value = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"MOTCUA_PUBLIC_URL is not a URL: {value!r}") from exc
+    schemes = ("https",) if require_https else ("http", "https")
+    if (
+        parts.scheme not in schemes
+        or not parts.hostname
+        or parts.username is not None
+        or parts.password is not None
+        or parts.path
+        or parts.query
+        or parts.fragment
+    ):
+        raise ImproperlyConfigured(
+            f"MOTCUA_PUBLIC_URL must be {' or '.join(schemes)}://host[:port] with nothing after "
+            f"the host, not {value!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 DEBUG = env_bool("DJANGO_DEBUG")
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Where people and the site's own parts reach this site: the identity provider's issuer, the
+# portal's and back office's redirect URIs, payment return addresses, the links and QR codes of
+# receipts, results and e-mails all derive from it. `make run` sets it from PORT.
+MOTCUA_PUBLIC_URL = public_url(os.environ.get("MOTCUA_PUBLIC_URL") or "http://127.0.0.1:8000")
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS",
+    ",".join(dict.fromkeys(["127.0.0.1", "localhost", str(urlsplit(MOTCUA_PUBLIC_URL).hostname)])),
+)
 
 INSTALLED_APPS = [
     "motcua.identity.admin_site.MotCuaAdminConfig",  # the admin behind the IdP login
@@ -325,7 +360,8 @@ OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 # The portal as an OpenID Connect relying party: any provider can replace the built-in one.
-OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "http://127.0.0.1:8000").rstrip("/")
+# Empty: our own provider, at MOTCUA_PUBLIC_URL (read when used, so a test may move it).
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
 OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "motcua-portal")
 OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
 OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid profile birthdate personal_id address")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from motcua.core import site
 from motcua.core.errors import InvalidInput
 from motcua.core.files import write_private
 
@@ -232,6 +233,6 @@ def accounts_table(*, show_passwords: bool = False) -> str:
         else "(chưa có; chạy manage.py load_demo)",
         "",
         f"Mật khẩu: {Path(settings.VAR_DIR) / 'demo-subjects.json'} và {passwords_path()}; "
-        "mã xác thực (TOTP) tại http://127.0.0.1:8000/dien-thoai/<số định danh>/",
+        f"mã xác thực (TOTP) tại {site.absolute('/dien-thoai/')}<số định danh>/",
     ]
     return "\n".join(sections)

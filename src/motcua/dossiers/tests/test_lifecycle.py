@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 
 from motcua.audit.models import AuditEntry
-from motcua.dossiers import services
+from motcua.core.tests.qr import needs_pdftoppm, qr_payloads
+from motcua.dossiers import receipt, services
 from motcua.dossiers.errors import IllegalTransition, PaymentRequired
 from motcua.dossiers.models import Dossier, Status
 from motcua.eforms import services as eforms
@@ -86,7 +87,7 @@ def test_a_fee_must_be_paid_before_the_dossier_is_received(world):
         payer_id=PARENT_ID,
         amount=dossier.fee_amount,
         description="phí",
-        return_url="http://testserver/",
+        return_url="/",
         actor=PARENT_ID,
     )
     _pay(payment)
@@ -244,3 +245,15 @@ def test_a_supplement_can_be_answered_at_any_hour(world, clock):
     dossier.refresh_from_db()
     assert dossier.status == Status.RECEIVED
     assert dossier.due_date == due  # asked and answered the same minute: nothing lost
+
+
+@needs_pdftoppm
+def test_the_receipts_qr_code_opens_the_public_lookup_on_the_public_address(world, settings):
+    settings.MOTCUA_PUBLIC_URL = "http://127.0.0.1:8123"
+    dossier = submitted()
+
+    [payload] = qr_payloads(receipt.render(dossier))
+
+    assert payload == (
+        f"http://127.0.0.1:8123/tra-cuu-ho-so/?ma={dossier.code}&bi-mat={dossier.lookup_secret}"
+    )

@@ -62,6 +62,7 @@ def test_production_settings_say_so_and_refuse_dev_tools():
         "DJANGO_SETTINGS_MODULE": "motcua.settings.production",
         "DJANGO_SECRET_KEY": "x" * 50,
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+        "MOTCUA_PUBLIC_URL": "https://dichvucong.example.vn",
         "OIDC_RSA_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nunused\n-----END PRIVATE KEY-----",
         "MOTCUA_FIELD_ENCRYPTION_KEYS": "dGhpcy1pcy1hLXRlc3Qta2V5LW9mLTMyLWJ5dGVzLiE=",
     }

@@ -38,6 +38,18 @@ def test_email_arrives_over_smtp_with_the_vietnamese_subject(dossier, has_email,
     assert message["Message-ID"] == f"<notify.{email.pk}@motcua.local>"
 
 
+def test_the_emails_link_opens_the_dossier_on_the_public_address(
+    dossier, has_email, smtp_server, settings
+):
+    settings.MOTCUA_PUBLIC_URL = "http://127.0.0.1:8123"
+    announce(dossier, "received")
+
+    services.dispatch()
+
+    [message] = smtp_server.messages
+    assert f"http://127.0.0.1:8123/ho-so/{CODE}/" in message.get_content()
+
+
 def test_a_failing_smtp_server_is_retried_with_back_off_then_dead_lettered(
     dossier, has_email, settings
 ):

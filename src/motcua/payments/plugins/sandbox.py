@@ -17,11 +17,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from motcua.core import site
 from motcua.core.errors import DomainError
 from motcua.payments.models import Payment
 
@@ -154,6 +154,6 @@ def _page(
 
 def _back(payment: Payment) -> HttpResponse:
     url = payment.return_url
-    if not url_has_allowed_host_and_scheme(url, allowed_hosts=set(settings.ALLOWED_HOSTS)):
+    if not site.is_own_url(url):
         url = "/"
     return HttpResponseRedirect(url)

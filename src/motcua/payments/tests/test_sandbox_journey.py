@@ -49,6 +49,17 @@ def test_citizen_pays_and_the_dossier_is_paid_with_a_receipt(start_payment, brow
     assert AuditEntry.objects.filter(action="payments.payment.paid").count() == 1
 
 
+def test_after_paying_the_bank_sends_the_citizen_back_to_the_public_address_and_port(
+    start_payment, browser, settings
+):
+    settings.MOTCUA_PUBLIC_URL = "http://127.0.0.1:8123"
+    _, url = start_payment(return_url=f"http://127.0.0.1:8123/ho-so/{REFERENCE}/")
+
+    response = _press(browser, url, "paid")
+
+    assert response["Location"] == f"http://127.0.0.1:8123/ho-so/{REFERENCE}/"
+
+
 @pytest.mark.parametrize("outcome", ["failed", "cancelled"])
 def test_failed_or_cancelled_payment_leaves_the_dossier_unpaid(
     start_payment, browser, paid_calls, outcome

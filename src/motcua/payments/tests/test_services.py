@@ -105,6 +105,31 @@ def test_bad_input_is_refused_in_vietnamese_and_changes_nothing(start_payment, f
     assert AuditEntry.objects.count() == audit_count
 
 
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "http://127.0.0.1:8000/ho-so/H01/",  # the same machine, another port
+        "http://lua-dao.example:8123/ho-so/H01/",
+        "https://127.0.0.1:8123/ho-so/H01/",
+    ],
+)
+def test_a_return_address_off_the_public_url_is_refused(start_payment, settings, elsewhere):
+    settings.MOTCUA_PUBLIC_URL = "http://127.0.0.1:8123"
+
+    with pytest.raises(InvalidInput, match="Địa chỉ quay lại"):
+        start_payment(return_url=elsewhere)
+
+    assert Payment.objects.count() == 0
+
+
+def test_a_return_address_on_the_public_url_and_its_port_is_accepted(start_payment, settings):
+    settings.MOTCUA_PUBLIC_URL = "http://127.0.0.1:8123"
+
+    payment, _ = start_payment(return_url="http://127.0.0.1:8123/ho-so/H01/")
+
+    assert payment.return_url == "http://127.0.0.1:8123/ho-so/H01/"
+
+
 def test_an_empty_reference_is_refused(start_payment):
     with pytest.raises(InvalidInput):
         start_payment(reference=" ")

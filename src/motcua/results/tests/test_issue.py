@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from motcua.audit.models import AuditEntry
+from motcua.core.tests.qr import needs_pdftoppm, qr_payloads
 from motcua.notify.models import OutboxEvent
 from motcua.results import services
 from motcua.results.errors import ResultNotIssuable, SignerNotAllowed
@@ -133,3 +134,13 @@ def test_the_owners_wallet_shows_revoked_and_replaced_results_as_no_longer_valid
     services.revoke_document(second.pk, actor=leader, reason="Cấp sai thẩm quyền")
     assert not in_wallet(second).is_valid
     assert WalletDocument.objects.filter(owner_id=first.owner_id).count() == 2  # kept, marked
+
+
+@needs_pdftoppm
+def test_the_results_qr_code_opens_its_verification_page_on_the_public_address(leader, settings):
+    settings.MOTCUA_PUBLIC_URL = "http://127.0.0.1:8123"
+    document = services.issue_for_dossier(received_dossier().code, signer_personal_id=leader)
+    with document.file.open("rb") as handle:
+        pdf = handle.read()
+
+    assert qr_payloads(pdf) == [f"http://127.0.0.1:8123/xac-thuc/{document.pk}/"]

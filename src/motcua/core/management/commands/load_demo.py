@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from motcua.core import site
 from motcua.core.files import write_private
 
 DEMO_CATALOG = Path(__file__).resolve().parents[3] / "catalog" / "fixtures" / "demo_procedures.json"
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         path = ensure_demo_subjects()
         self.stdout.write(
             f"Chủ thể demo / demo subjects: mật khẩu tại {path}; "
-            "mã xác thực tại http://127.0.0.1:8000/dien-thoai/<số định danh>/"
+            f"mã xác thực tại {site.absolute('/dien-thoai/')}<số định danh>/"
         )
 
     def _demo_admin(self) -> None:

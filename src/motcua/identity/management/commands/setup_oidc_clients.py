@@ -1,5 +1,7 @@
 """Register the built-in relying parties (portal, back office) with the OpenID provider,
-idempotently. Secrets come from the environment, else are generated once into var/."""
+idempotently. Their redirect URIs are on MOTCUA_PUBLIC_URL (and, for a loopback address, the
+same port on the other loopback name), so running it again after a change of address or port
+moves them. Secrets come from the environment, else are generated once into var/."""
 
 from __future__ import annotations
 
@@ -7,17 +9,32 @@ import json
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from motcua.core import site
 from motcua.core.files import write_private
 from motcua.identity import services
 
-DEFAULT_BASE = "http://127.0.0.1:8000"
+LOOPBACK_NAMES = {"127.0.0.1": "localhost", "localhost": "127.0.0.1"}
 
 
-def _uris(env: str, default: str) -> list[str]:
+def public_bases() -> list[str]:
+    """The public address and, when it is a loopback one, its twin on the same port (a browser
+    may be pointed at either name of a developer's machine)."""
+    base = site.base_url()
+    parts = urlsplit(base)
+    twin = LOOPBACK_NAMES.get(parts.hostname or "")
+    if twin is None:
+        return [base]
+    port = f":{parts.port}" if parts.port else ""
+    return [base, f"{parts.scheme}://{twin}{port}"]
+
+
+def _uris(env: str, path: str) -> list[str]:
+    default = " ".join(f"{base}{path}" for base in public_bases())
     return os.environ.get(env, default).split()
 
 
@@ -28,13 +45,8 @@ def client_specs() -> list[tuple[services.ClientSpec, str]]:
             services.ClientSpec(
                 client_id=os.environ.get("MOTCUA_PORTAL_CLIENT_ID", "motcua-portal"),
                 name="Cổng dịch vụ công MotCua",
-                redirect_uris=_uris(
-                    "MOTCUA_PORTAL_REDIRECT_URIS",
-                    f"{DEFAULT_BASE}/dang-nhap/callback http://localhost:8000/dang-nhap/callback",
-                ),
-                post_logout_redirect_uris=_uris(
-                    "MOTCUA_PORTAL_POST_LOGOUT_URIS", f"{DEFAULT_BASE}/ http://localhost:8000/"
-                ),
+                redirect_uris=_uris("MOTCUA_PORTAL_REDIRECT_URIS", "/dang-nhap/callback"),
+                post_logout_redirect_uris=_uris("MOTCUA_PORTAL_POST_LOGOUT_URIS", "/"),
             ),
             "MOTCUA_PORTAL_CLIENT_SECRET",
         ),
@@ -43,11 +55,9 @@ def client_specs() -> list[tuple[services.ClientSpec, str]]:
                 client_id=os.environ.get("MOTCUA_BACKOFFICE_CLIENT_ID", "motcua-backoffice"),
                 name="Hệ thống một cửa điện tử (cán bộ)",
                 redirect_uris=_uris(
-                    "MOTCUA_BACKOFFICE_REDIRECT_URIS", f"{DEFAULT_BASE}/can-bo/dang-nhap/callback"
+                    "MOTCUA_BACKOFFICE_REDIRECT_URIS", "/can-bo/dang-nhap/callback"
                 ),
-                post_logout_redirect_uris=_uris(
-                    "MOTCUA_BACKOFFICE_POST_LOGOUT_URIS", f"{DEFAULT_BASE}/can-bo/"
-                ),
+                post_logout_redirect_uris=_uris("MOTCUA_BACKOFFICE_POST_LOGOUT_URIS", "/can-bo/"),
             ),
             "MOTCUA_BACKOFFICE_CLIENT_SECRET",
         ),
