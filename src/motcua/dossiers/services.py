@@ -425,9 +425,16 @@ def update_draft(
 
 
 @transaction.atomic
-def consent_and_refresh(applicant: Applicant, reference: str) -> Dossier:
+def consent_and_refresh(
+    applicant: Applicant,
+    reference: str,
+    *,
+    recorded_by: str = "",
+    evidence: dict[str, Any] | None = None,
+) -> Dossier:
     """The applicant consents to the sensitive registry reads the form needs (for this
-    procedure only), and the draft's prefill is read again."""
+    procedure only), and the draft's prefill is read again. `recorded_by`: the official who
+    records a consent the person gave them (`evidence`: how), named in the audit."""
     from motcua.exchange import services as exchange
 
     dossier = get_for(applicant, reference, lock=True)
@@ -439,6 +446,8 @@ def consent_and_refresh(applicant: Applicant, reference: str) -> Dossier:
             f"thu-tuc:{dossier.procedure_code}",
             consumer=eforms.CONSUMER,
             service=service,
+            recorded_by=recorded_by,
+            evidence=evidence,
         )
     _form, prefill = prefill_for(applicant, dossier.procedure_code, dossier.data)
     dossier.prefill = prefill.to_json()
