@@ -644,6 +644,7 @@ def _accept(officer: OfficialRef, code: str) -> None:
 
     dossier = services.get_by_code(code)
     if workflow.process_for(dossier.procedure_code) is None:
+        services.ensure_no_conflict_of_interest(dossier, officer.personal_id)
         services.receive(code, actor=officer.personal_id)
     else:
         workflow.act(officer, code, "accept")

@@ -1,6 +1,6 @@
 """Errors of the dossier lifecycle; the API and pages map them through core.errors."""
 
-from motcua.core.errors import Conflict, InvalidInput, NotFound
+from motcua.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 
 class DossierNotFound(NotFound):
@@ -31,3 +31,10 @@ class PaymentRequired(Conflict):
 class MissingComponents(InvalidInput):
     code = "missing-components"
     title = "Thiếu thành phần hồ sơ"
+
+
+class ConflictOfInterest(PermissionDenied):
+    """The official is the applicant, a party or the person acting in the dossier."""
+
+    code = "conflict-of-interest"
+    title = "Xung đột lợi ích"
