@@ -27,7 +27,6 @@ from motcua.catalog import selectors as catalog
 from motcua.core.calendar import VN_TZ, default_calendar
 from motcua.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from motcua.dossiers import services as dossiers
-from motcua.dossiers.errors import ConflictOfInterest
 from motcua.dossiers.models import Dossier, DossierEvent, Status
 from motcua.notify import services as outbox
 from motcua.units import selectors as units

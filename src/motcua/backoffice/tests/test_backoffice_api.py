@@ -83,9 +83,7 @@ def test_a_citizens_token_is_refused_on_backoffice_endpoints(client, submitted, 
     assert response.status_code in (401, 403)
 
 
-def test_an_official_cannot_accept_their_own_dossier_over_the_api_or_the_page(
-    client, submitted
-):
+def test_an_official_cannot_accept_their_own_dossier_over_the_api_or_the_page(client, submitted):
     from motcua.identity.models import Account
 
     account = Account.objects.get(username=PARENT_ID)

@@ -25,20 +25,20 @@ from motcua.exchange.models import Consent
 pytestmark = pytest.mark.django_db
 
 
-def opened(tq):
+def opened(tq):  # noqa: F811 - the fixture
     return counter.open_at_counter(
         tq.officer, procedure_code=BIRTH, qr=FATHER_QR, data=birth_data()
     )
 
 
-def test_the_officer_cannot_record_the_persons_registry_consent_alone(tq):
+def test_the_officer_cannot_record_the_persons_registry_consent_alone(tq):  # noqa: F811 - the fixture
     draft = opened(tq)
     with pytest.raises(counter.ConsentRequired):
         counter.record_registry_consent(tq.officer, draft.draft_ref)
     assert not Consent.objects.filter(personal_id=PARENT_ID).exists()
 
 
-def test_the_person_consents_by_reading_back_a_code_and_the_audit_names_both(tq):
+def test_the_person_consents_by_reading_back_a_code_and_the_audit_names_both(tq):  # noqa: F811 - the fixture
     draft = opened(tq)
     asked = counter.request_registry_consent_code(tq.officer, draft.draft_ref)
     message = _code_sent_to(PARENT_ID)
@@ -52,7 +52,7 @@ def test_the_person_consents_by_reading_back_a_code_and_the_audit_names_both(tq)
         counter.record_registry_consent(tq.officer, draft.draft_ref, consent_id=asked.id)
 
 
-def test_a_consent_to_be_assisted_is_not_a_consent_to_read_the_registries(tq):
+def test_a_consent_to_be_assisted_is_not_a_consent_to_read_the_registries(tq):  # noqa: F811 - the fixture
     draft = opened(tq)
     assist = counter.record_signature_consent(
         tq.officer,
@@ -75,7 +75,7 @@ def test_a_consent_to_be_assisted_is_not_a_consent_to_read_the_registries(tq):
     assert Consent.objects.filter(personal_id=PARENT_ID).exists()
 
 
-def test_only_the_one_stop_and_digital_team_roles_identify_a_person(tq):
+def test_only_the_one_stop_and_digital_team_roles_identify_a_person(tq):  # noqa: F811 - the fixture
     with pytest.raises(counter.PermissionDenied):
         counter.identify(tq.specialist, personal_id=PARENT_ID)
     with pytest.raises(counter.PermissionDenied):
