@@ -155,6 +155,17 @@ class EdocDraftOut(Schema):
     decided_at: dt.datetime | None
 
 
+class SignIn(Schema):
+    pin: str = Field("", max_length=64, description="mã PIN của người ký (ký số từ xa)")
+    otp: str = Field("", max_length=64, description="mã OTP của người ký (ký số từ xa)")
+
+
+def _activation(payload: SignIn) -> Any:
+    from motcua.results.signing import Activation
+
+    return Activation(pin=payload.pin, otp=payload.otp)
+
+
 class BoxQuery(Schema):
     box: str = Field("incoming", pattern="^(incoming|outgoing)$")
 
@@ -349,10 +360,11 @@ def get_draft(request: HttpRequest, draft_id: uuid.UUID) -> Any:
 
 
 @router.post("/drafts/{draft_id}/sign", response={201: EdocDocumentOut, **PROBLEMS})
-def sign_draft(request: HttpRequest, draft_id: uuid.UUID) -> Any:
-    """Người ký có tên trong dự thảo tự ký số và ban hành (cấp số, ký, gửi); người khác bị từ
-    chối (403)."""
-    return Status(201, document_out(services.sign_draft(_me(request), draft_id)))
+def sign_draft(request: HttpRequest, draft_id: uuid.UUID, payload: SignIn) -> Any:
+    """Người ký có tên trong dự thảo tự ký số và ban hành (cấp số, ký, gửi), kèm mã PIN / OTP
+    khi khóa của họ do dịch vụ ký số từ xa (CSC) giữ; người khác bị từ chối (403)."""
+    signed = services.sign_draft(_me(request), draft_id, activation=_activation(payload))
+    return Status(201, document_out(signed))
 
 
 @router.post("/drafts/{draft_id}/reject", response={200: EdocDraftOut, **PROBLEMS})

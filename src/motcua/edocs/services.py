@@ -412,13 +412,14 @@ def _page_count(pdf: bytes) -> int:
         raise InvalidInput("Tệp văn bản chính không phải PDF hợp lệ.", param="main_pdf") from None
 
 
-def send(actor: Official, draft: Draft) -> Document:
+def send(actor: Official, draft: Draft, *, activation: Any = None) -> Document:
     """Issue an outgoing document signed by the actor, who must be its signer (a leader of
     the agency): take its number in the outgoing register, render (or take) its PDF and sign
     it (PAdES), build and sign the package (encrypted for the recipients and the sender when
     confidential), store it with one delivery per recipient, then deliver to each recipient
-    served here. A clerk `prepare`s a draft instead, which the signer signs."""
-    document = _issue(actor, draft)
+    served here. A clerk `prepare`s a draft instead, which the signer signs. `activation`
+    (results.signing.Activation: the signer's PIN / one-time code) releases a remote key."""
+    document = _issue(actor, draft, activation=activation)
     _deliver_all(document)
     return document
 
@@ -428,7 +429,7 @@ def _deliver_all(document: Document) -> None:
         deliver(delivery.pk)
 
 
-def _issue(actor: Official, draft: Draft) -> Document:
+def _issue(actor: Official, draft: Draft, *, activation: Any = None) -> Document:
     from motcua.results import services as results
 
     signer, agencies = _check_draft(actor, draft, signing=True)
@@ -478,7 +479,12 @@ def _issue(actor: Official, draft: Draft) -> Document:
             package.File(
                 name=f"{meta['number_symbol'].replace('/', '-')}.pdf",
                 media_type=PDF,
-                data=results.sign_pdf(main, signer_personal_id=signer.personal_id, reason=reason),
+                data=results.sign_pdf(
+                    main,
+                    signer_personal_id=signer.personal_id,
+                    reason=reason,
+                    activation=activation,
+                ),
                 role="main",
                 pades=True,
             )
@@ -486,7 +492,10 @@ def _issue(actor: Official, draft: Draft) -> Document:
         for f in draft.attachments:
             if f.media_type == PDF or f.data[:5] == b"%PDF-":
                 data = results.sign_pdf(
-                    f.data, signer_personal_id=signer.personal_id, reason=reason
+                    f.data,
+                    signer_personal_id=signer.personal_id,
+                    reason=reason,
+                    activation=activation,
                 )
                 files.append(package.File(f.name, PDF, data, "attachment", pades=True))
             else:
@@ -645,6 +654,14 @@ def get_draft(actor: Official, draft_id: Any, *, lock: bool = False) -> DraftDoc
         raise DocumentNotFound("Không tìm thấy dự thảo trong cơ quan của bạn.") from None
 
 
+def remote_signing() -> bool:
+    """Whether signers' keys are held by a remote signing service (they then give a PIN or
+    one-time code when signing)."""
+    from django.conf import settings
+
+    return getattr(settings, "RESULTS_SIGNING_PROVIDER", "") == "csc"
+
+
 def _pending_for(actor: Official, draft_id: Any) -> DraftDocument:
     pending = get_draft(actor, draft_id, lock=True)
     if pending.signer_personal_id != actor.personal_id:
@@ -656,12 +673,14 @@ def _pending_for(actor: Official, draft_id: Any) -> DraftDocument:
     return pending
 
 
-def sign_draft(actor: Official, draft_id: Any) -> Document:
-    """The signer named by a draft signs and issues it, in their own session: numbered,
-    signed with their key, packaged and sent, in one transaction with the draft's state."""
+def sign_draft(actor: Official, draft_id: Any, *, activation: Any = None) -> Document:
+    """The signer named by a draft signs and issues it, in their own session (with their PIN
+    / one-time code, `activation`, when their key is held by a remote signing service):
+    numbered, signed with their key, packaged and sent, in one transaction with the draft's
+    state."""
     with transaction.atomic():
         pending = _pending_for(actor, draft_id)
-        document = _issue(actor, _draft_of(pending))
+        document = _issue(actor, _draft_of(pending), activation=activation)
         pending.state, pending.document = DraftDocument.State.SIGNED, document
         pending.decided_at = timezone.now()
         pending.save(update_fields=["state", "document", "decided_at"])

@@ -164,7 +164,12 @@ def draft(request: HttpRequest, draft_id: uuid.UUID) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "sign":
-                document = services.sign_draft(me, draft_id)
+                from motcua.results.signing import Activation
+
+                activation = Activation(
+                    pin=request.POST.get("pin", "")[:64], otp=request.POST.get("otp", "")[:64]
+                )
+                document = services.sign_draft(me, draft_id, activation=activation)
             elif action == "reject":
                 services.reject_draft(me, draft_id, request.POST.get("reason", ""))
             else:
@@ -194,6 +199,7 @@ def draft(request: HttpRequest, draft_id: uuid.UUID) -> HttpResponse:
             "p": pending,
             "content": services.draft_content(pending),
             "is_signer": pending.signer_personal_id == me.personal_id,
+            "remote_signing": services.remote_signing(),
         },
         status=status,
     )

@@ -8,6 +8,7 @@ import pytest
 
 from motcua.edocs.models import Document, DraftDocument
 from motcua.identity.testing import bearer
+from motcua.results.tests.test_csc import fake_csc  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/edocs"
@@ -97,3 +98,32 @@ def test_a_leader_signing_their_own_document_issues_it_directly(client, hanoi, h
         f"{API}/documents", body(hanoi, [hcmc.agency]), "application/json", **auth(hanoi.leader)
     )
     assert sent.status_code == 201, sent.content
+
+
+def test_with_remote_signing_the_leaders_one_time_code_releases_the_key(
+    client,
+    hanoi,
+    hcmc,
+    fake_csc,  # noqa: F811 - the fixture
+):
+    fake_csc.otp = "135790"
+    draft = client.post(
+        f"{API}/drafts", body(hanoi, [hcmc.agency]), "application/json", **auth(hanoi.clerk)
+    ).json()
+    wrong = client.post(
+        f"{API}/drafts/{draft['id']}/sign",
+        {"otp": "000000"},
+        "application/json",
+        **auth(hanoi.leader),
+    )
+    assert wrong.status_code >= 400 and "mã OTP" in wrong.json()["detail"]
+    assert not Document.objects.exists()  # the number went back with the transaction
+    signed = client.post(
+        f"{API}/drafts/{draft['id']}/sign",
+        {"otp": "135790"},
+        "application/json",
+        **auth(hanoi.leader),
+    )
+    assert signed.status_code == 201, signed.content
+    assert signed.json()["number_symbol"] == "01/STP-VP"
+    assert signed.json()["deliveries"][0]["state"] == "delivered"
