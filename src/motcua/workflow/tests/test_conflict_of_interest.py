@@ -49,3 +49,53 @@ def test_an_official_cannot_process_a_step_of_their_own_dossier(processes):
     with pytest.raises(ConflictOfInterest):
         services.claim(himself, Task.objects.get(dossier_id=dossier.id, state="open").pk)
     assert Task.objects.get(dossier_id=dossier.id, state="open").step == "process"
+
+
+def test_a_party_to_the_dossier_cannot_receive_it(processes):
+    from motcua.dossiers import services as dossiers
+    from motcua.dossiers.tests.conftest import MOTHER_ID
+    from motcua.dossiers.tests.helpers import attach_required
+    from motcua.registries.population.models import Person
+
+    from .helpers import FATHER, consent, data_for
+
+    marriage = "1.000894"
+    Person.objects.filter(personal_id__in=[PARENT_ID, MOTHER_ID]).update(
+        marital_status="single", spouse=None
+    )
+    consent(marriage)
+    data = data_for(marriage)
+    data["spouse"] = {**data.get("spouse", {}), "personal_id": MOTHER_ID}
+    dossier = dossiers.create_draft(FATHER, marriage, WARD_CENTRE, data)
+    attach_required(FATHER, dossier)
+    dossiers.submit(FATHER, dossier.reference)
+    dossier = dossiers.answer_party(MOTHER_ID, dossier.draft_ref, confirm=True)
+    assert dossier.code
+    if not Account.objects.filter(username=MOTHER_ID).exists():
+        make_person(MOTHER_ID, full_name="Trần Thị Bình")
+    identity.appoint_official(
+        personal_id=MOTHER_ID, agency_code=WARD_CENTRE, roles=["one_stop_officer"]
+    )
+    the_bride = services.official_ref(MOTHER_ID)
+    with pytest.raises(ConflictOfInterest, match="bên liên quan"):
+        services.act(the_bride, dossier.code, "accept")
+    assert services.case(the_bride, dossier.code).actions == []
+
+
+def test_the_parent_who_submitted_for_a_child_cannot_receive_it(processes):
+    from motcua.dossiers import services as dossiers
+    from motcua.dossiers.tests.conftest import CHILD_ID
+    from motcua.dossiers.tests.helpers import attach_required
+
+    from .helpers import consent, data_for
+
+    for_child = dossiers.Applicant(
+        subject_id=CHILD_ID, actor_id=PARENT_ID, name="Nguyễn Minh Khang", basis="parent"
+    )
+    consent("1.010041")
+    dossier = dossiers.create_draft(for_child, "1.010041", WARD_CENTRE, data_for("1.010041"))
+    attach_required(for_child, dossier)
+    dossier = dossiers.submit(for_child, dossier.reference)
+    parent = appoint_the_father(WARD_CENTRE, "one_stop_officer")
+    with pytest.raises(ConflictOfInterest, match="nộp thay"):
+        services.act(parent, dossier.code, "accept")
