@@ -14,7 +14,8 @@ import pytest
 from officials import appoint, group, log_in_at
 from playwright.sync_api import expect
 
-from motcua.dossiers.tests.conftest import World
+from motcua.dossiers.tests.conftest import PARENT_ID, World
+from motcua.dossiers.tests.test_counter import _code_sent_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,7 +89,11 @@ def test_an_officer_receives_a_walk_in_birth_registration_that_reaches_the_e_wal
     desk.get_by_role("button", name="Đối chiếu và mở tờ khai").click()
     expect(desk.locator(".messages")).to_contain_text("mở hồ sơ cho Nguyễn Văn An")
     expect(desk.locator(".facts")).to_contain_text("Trực tiếp")
-    desk.get_by_role("button", name=re.compile("^Người dân đồng ý cho lấy dữ liệu")).click()
+    # Reading his family's registry data is his own consent: a code sent to him, read back.
+    desk.get_by_role("button", name="Gửi mã xác nhận cho người dân").click()
+    expect(desk.locator(".messages")).to_contain_text("Đã gửi mã xác nhận cho Nguyễn Văn An")
+    desk.get_by_label("Mã xác nhận người dân đọc lại").fill(_code_sent_to(PARENT_ID))
+    desk.get_by_role("button", name="Xác nhận mã").click()
     expect(desk.locator(".messages")).to_contain_text("dữ liệu đã được điền sẵn")
 
     # The same prefilled form as online: read-only registry values with their source.

@@ -239,12 +239,20 @@ def update_dossier(request: HttpRequest, reference: str, payload: DataIn) -> Any
     return dossier_out(counter.update(_officer(request), reference, payload.data))
 
 
+class RegistryConsentIn(Schema):
+    consent_id: uuid.UUID | None = None
+
+
 @router.post(
     "/dossiers/{reference}/registry-consent", response={200: CounterDossierOut, **PROBLEMS}
 )
-def registry_consent(request: HttpRequest, reference: str) -> Any:
-    """Người dân đồng ý cho lấy dữ liệu nhạy cảm để điền sẵn (chỉ cho thủ tục này)."""
-    return dossier_out(counter.record_registry_consent(_officer(request), reference))
+def registry_consent(request: HttpRequest, reference: str, payload: RegistryConsentIn) -> Any:
+    """Ghi nhận sự đồng ý của người dân cho lấy dữ liệu nhạy cảm để điền sẵn (chỉ cho thủ tục
+    này): `consent_id` là sự đồng ý chính người dân đưa ra (mã xác nhận đọc lại, hoặc chữ ký
+    tại quầy, phạm vi `registry`); thiếu thì bị từ chối (403)."""
+    return dossier_out(
+        counter.record_registry_consent(_officer(request), reference, consent_id=payload.consent_id)
+    )
 
 
 @router.post(
@@ -321,6 +329,12 @@ def paper_result(
 
 class CounterConsentIn(WhoIn):
     procedure: str = Field(max_length=20)
+    scope: str = Field(
+        "assist",
+        pattern="^(assist|registry)$",
+        description="assist: nộp thay; registry: "
+        "cho lấy dữ liệu từ cơ sở dữ liệu quốc gia để điền tờ khai",
+    )
 
 
 class CounterConsentOut(Schema):
@@ -329,6 +343,7 @@ class CounterConsentOut(Schema):
     person_name: str
     procedure_code: str
     method: str
+    scope: str
     state: str
     attempts: int
     expires_at: dt.datetime
@@ -353,6 +368,7 @@ def consent_out(consent: AssistConsent) -> dict[str, Any]:
         "person_name": consent.person_name,
         "procedure_code": consent.procedure_code,
         "method": consent.method,
+        "scope": consent.scope,
         "state": consent.state,
         "attempts": consent.attempts,
         "expires_at": consent.expires_at,
@@ -370,6 +386,7 @@ def request_code(request: HttpRequest, payload: CounterConsentIn) -> Any:
         procedure_code=payload.procedure,
         personal_id=payload.personal_id,
         qr=payload.qr,
+        scope=payload.scope,
     )
     return Status(201, consent_out(consent))
 
@@ -381,8 +398,9 @@ def signature_consent(
     signature: File[UploadedFile],
     personal_id: Form[str] = "",
     qr: Form[str] = "",
+    scope: Form[str] = "assist",
 ) -> Any:
-    """Chữ ký của người dân tại quầy (ảnh JPG, PNG) thay cho mã xác nhận."""
+    """Chữ ký của người dân tại quầy (ảnh JPG, PNG) thay cho mã xác nhận; `scope` như trên."""
     consent = counter.record_signature_consent(
         _officer(request),
         procedure_code=procedure[:20],
@@ -390,6 +408,7 @@ def signature_consent(
         qr=qr[: counter.MAX_QR_CHARS],
         signature_name=signature.name or "chu-ky",
         signature=signature.read(counter.SIGNATURE_MAX_BYTES + 1),
+        scope=scope[:10],
     )
     return Status(201, consent_out(consent))
 
@@ -418,3 +437,14 @@ def start_assisted(request: HttpRequest, payload: AssistedIn) -> Any:
 def submit_assisted(request: HttpRequest, reference: str) -> Any:
     """Nộp hồ sơ thay người dân; từ đây hồ sơ thuộc về người dân."""
     return dossier_out(counter.submit_assisted(_officer(request), reference), with_components=False)
+
+
+@router.post(
+    "/dossiers/{reference}/registry-consent/code",
+    response={201: CounterConsentOut, **PROBLEMS},
+)
+def registry_consent_code(request: HttpRequest, reference: str) -> Any:
+    """Gửi mã xác nhận một lần cho người nộp hồ sơ để họ đồng ý cho lấy dữ liệu từ cơ sở dữ
+    liệu quốc gia; xác nhận mã qua /consents/{id}/confirm."""
+    consent = counter.request_registry_consent_code(_officer(request), reference)
+    return Status(201, consent_out(consent))

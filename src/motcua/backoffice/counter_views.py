@@ -92,6 +92,40 @@ def _draft(request: HttpRequest, reference: str) -> Dossier:
         raise Http404(reference) from None
 
 
+_CONSENT_ACTIONS = ("consent_code", "consent_confirm", "consent_signature")
+
+
+def _registry_consent(request: HttpRequest, officer: Any, dossier: Dossier, action: str) -> bool:
+    """The person's own consent to the registry reads: a code sent to them and read back, or
+    their signature at the counter. True once recorded."""
+    if action == "consent_code":
+        sent = counter.request_registry_consent_code(officer, dossier.draft_ref)
+        messages.info(
+            request,
+            f"Đã gửi mã xác nhận cho {sent.person_name}. Đề nghị người dân đọc mã nếu đồng ý.",
+        )
+        return False
+    if action == "consent_confirm":
+        pending = counter.pending_registry_consent(officer, dossier)
+        if pending is None:
+            raise InvalidInput("Chưa gửi mã xác nhận hoặc mã đã hết hạn; hãy gửi mã mới.")
+        given = counter.confirm_consent_code(officer, pending.id, request.POST.get("code", ""))
+    else:
+        upload = request.FILES.get("signature")
+        if upload is None:
+            raise InvalidInput("Cần ảnh chữ ký của người dân.", param="signature")
+        given = counter.record_signature_consent(
+            officer,
+            procedure_code=dossier.procedure_code,
+            personal_id=dossier.applicant_id,
+            signature_name=upload.name or "chu-ky",
+            signature=upload.read(counter.SIGNATURE_MAX_BYTES + 1),
+            scope=AssistConsent.Scope.REGISTRY,
+        )
+    counter.record_registry_consent(officer, dossier.draft_ref, consent_id=given.id)
+    return True
+
+
 @official_required
 @require_http_methods(["GET", "POST"])
 def dossier_page(request: HttpRequest, reference: str) -> HttpResponse:
@@ -103,9 +137,9 @@ def dossier_page(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
-            if action == "consent":
-                counter.record_registry_consent(officer, dossier.draft_ref)
-                messages.success(request, "Đã ghi nhận sự đồng ý; dữ liệu đã được điền sẵn.")
+            if action in _CONSENT_ACTIONS:
+                if _registry_consent(request, officer, dossier, action):
+                    messages.success(request, "Người dân đã đồng ý; dữ liệu đã được điền sẵn.")
                 return redirect("backoffice:counter-dossier", reference=dossier.draft_ref)
             data = parse_post(request.POST)
             dossier = counter.update(officer, dossier.draft_ref, data)
@@ -132,7 +166,7 @@ def dossier_page(request: HttpRequest, reference: str) -> HttpResponse:
             errors = dict(getattr(exc, "errors", {}) or {})
             errors.setdefault("", exc.detail)
             status = 400
-            if action != "consent":
+            if action not in _CONSENT_ACTIONS:
                 dossier.data = parse_post(request.POST)
     prefill = eforms.Prefill.from_json(dossier.prefill or {})
     form = eforms.form_for(dossier.procedure_code)
@@ -148,6 +182,7 @@ def dossier_page(request: HttpRequest, reference: str) -> HttpResponse:
             "components": counter.components(dossier),
             "assistance": counter.assistance(dossier),
             "can_certify": officer.holds(counter.RECEIVER_ROLE, dossier.receiving_unit),
+            "pending_consent": counter.pending_registry_consent(officer, dossier),
         },
         status=status,
     )

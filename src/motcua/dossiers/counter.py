@@ -196,9 +196,16 @@ def _registry_person(officer: OfficialRef, personal_id: str) -> dict[str, Any]:
 
 def identify(officer: OfficialRef, *, personal_id: str = "", qr: str = "") -> Identified:
     """The walk-in person: from the card's QR code (checked field by field against the
-    population registry; a mismatch is refused) or the personal ID typed. Audited."""
+    population registry; a mismatch is refused) or the personal ID typed. Audited. Only the
+    one-stop and digital-team roles look a person up (name, birth date and sex)."""
     from motcua.identity import identifiers
     from motcua.identity import selectors as identity
+
+    if not any(officer.holds(r, u) for r in ASSIST_ROLES for u in officer.units):
+        raise PermissionDenied(
+            "Chỉ cán bộ một cửa hoặc thành viên Tổ công nghệ số cộng đồng được tra cứu nhân thân "
+            "người dân."
+        )
 
     card = parse_chip_card_qr(qr) if qr.strip() else None
     typed = (personal_id or "").strip()
@@ -343,12 +350,77 @@ def update(officer: OfficialRef, reference: str, data: dict[str, Any]) -> Dossie
     return services.update_draft(_applicant(officer, dossier), dossier.draft_ref, data=data)
 
 
-def record_registry_consent(officer: OfficialRef, reference: str) -> Dossier:
-    """The person (present at the counter, or who consented to the assistance) agrees to the
-    sensitive registry reads this procedure's form needs; the prefill is read again."""
+def request_registry_consent_code(officer: OfficialRef, reference: str) -> AssistConsent:
+    """Send the draft's applicant a one-time code asking their consent to the registry reads
+    the form needs; the code they read back (`confirm_consent_code`) is their consent."""
+    dossier = draft_of(officer, reference)
+    return request_consent_code(
+        officer,
+        procedure_code=dossier.procedure_code,
+        personal_id=dossier.applicant_id,
+        scope=AssistConsent.Scope.REGISTRY,
+    )
+
+
+def pending_registry_consent(officer: OfficialRef, dossier: Dossier) -> AssistConsent | None:
+    """The newest code this officer sent the draft's applicant for its registry reads, still
+    awaiting the code read back."""
+    return (
+        AssistConsent.objects.filter(
+            assistant_id=officer.personal_id,
+            personal_id=dossier.applicant_id,
+            procedure_code=dossier.procedure_code,
+            scope=AssistConsent.Scope.REGISTRY,
+            state=AssistConsent.State.PENDING,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def record_registry_consent(
+    officer: OfficialRef, reference: str, *, consent_id: Any = None
+) -> Dossier:
+    """The person agrees to the sensitive registry reads this procedure's form needs; the
+    prefill is read again. The agreement is the person's own act, given to this officer for
+    this procedure (`consent_id`: a code they read back, or their signature at the counter),
+    spent here; the officer records it, acting for them, and is named as such."""
     dossier = draft_of(officer, reference)
     with transaction.atomic():
-        dossier = services.consent_and_refresh(_applicant(officer, dossier), dossier.draft_ref)
+        consent = (
+            AssistConsent.objects.select_for_update()
+            .filter(
+                pk=_uuid(consent_id),
+                assistant_id=officer.personal_id,
+                personal_id=dossier.applicant_id,
+                procedure_code=dossier.procedure_code,
+                scope=AssistConsent.Scope.REGISTRY,
+                state=AssistConsent.State.GIVEN,
+                used_at__isnull=True,
+            )
+            .first()
+            if consent_id
+            else None
+        )
+        if (
+            consent is None
+            or consent.given_at is None
+            or timezone.now() > consent.given_at + CONSENT_TTL
+        ):
+            raise ConsentRequired(
+                "Chưa có sự đồng ý của người dân cho việc đọc dữ liệu của họ từ cơ sở dữ liệu "
+                "quốc gia: gửi mã xác nhận cho người dân hoặc lấy chữ ký của họ tại quầy."
+            )
+        consent.used_at = timezone.now()
+        consent.save(update_fields=["used_at"])
+        evidence = {"method": consent.method, "consent": str(consent.id)}
+        dossier = services.consent_and_refresh(
+            _applicant(officer, dossier),
+            dossier.draft_ref,
+            recorded_by=officer.personal_id,
+            evidence=evidence,
+        )
         audit.record(
             actor=officer.personal_id,
             acting_for=dossier.applicant_id,
@@ -356,6 +428,7 @@ def record_registry_consent(officer: OfficialRef, reference: str) -> Dossier:
             target_type="dossier",
             target_id=str(dossier.id),
             purpose=f"thu-tuc:{dossier.procedure_code}",
+            data=evidence,
         )
     return dossier
 
@@ -571,6 +644,7 @@ def _accept(officer: OfficialRef, code: str) -> None:
 
     dossier = services.get_by_code(code)
     if workflow.process_for(dossier.procedure_code) is None:
+        services.ensure_no_conflict_of_interest(dossier, officer.personal_id)
         services.receive(code, actor=officer.personal_id)
     else:
         workflow.act(officer, code, "accept")
@@ -784,7 +858,11 @@ def _code_hash(consent_id: Any, code: str) -> str:
 
 
 def _consent(
-    officer: OfficialRef, role: str, person: Identified, procedure_code: str, **fields: Any
+    officer: OfficialRef,
+    role: str,
+    person: Identified,
+    procedure_code: str,
+    **fields: Any,
 ) -> AssistConsent:
     """A consent of `person` to `officer` (assisting in `role`) for one procedure, unsaved."""
     return AssistConsent(
@@ -799,8 +877,19 @@ def _consent(
     )
 
 
+def _scope(scope: str) -> str:
+    if scope not in AssistConsent.Scope.values:
+        raise InvalidInput("Phạm vi đồng ý không hợp lệ.", param="scope")
+    return scope
+
+
 def request_consent_code(
-    officer: OfficialRef, *, procedure_code: str, personal_id: str = "", qr: str = ""
+    officer: OfficialRef,
+    *,
+    procedure_code: str,
+    personal_id: str = "",
+    qr: str = "",
+    scope: str = AssistConsent.Scope.ASSIST,
 ) -> AssistConsent:
     """Send the person a one-time code (inbox, and SMS to their verified phone): reading it
     back to the assistant is their consent. Only the code's HMAC is kept."""
@@ -827,10 +916,16 @@ def request_consent_code(
             "chữ ký xác nhận tại quầy."
         )
     code = f"{secrets.randbelow(1_000_000):06d}"
+    asked = (
+        f"đọc dữ liệu của bạn (và gia đình) từ cơ sở dữ liệu quốc gia để điền tờ khai "
+        f"“{version.name}”"
+        if _scope(scope) == AssistConsent.Scope.REGISTRY
+        else f"nộp hồ sơ “{version.name}” thay bạn"
+    )
     text = (
         f"{officer.full_name or officer.personal_id} ({units.agency_name(officer.agency_code)}) đề "
-        f"nghị nộp hồ sơ “{version.name}” thay bạn. Mã xác nhận: {code}. Chỉ đọc mã này cho "
-        "người hỗ trợ nếu bạn đồng ý. Mã hết hạn sau 10 phút."
+        f"nghị {asked}. Mã xác nhận: {code}. Chỉ đọc mã này cho cán bộ nếu bạn đồng ý. "
+        "Mã hết hạn sau 10 phút."
     )
     with transaction.atomic():
         consent = _consent(
@@ -839,6 +934,7 @@ def request_consent_code(
             person,
             procedure_code,
             method=AssistConsent.Method.CODE,
+            scope=scope,
             expires_at=now + CODE_TTL,
         )
         consent.code_hash = _code_hash(consent.id, code)
@@ -851,7 +947,7 @@ def request_consent_code(
             target_type="dossier.assist_consent",
             target_id=str(consent.id),
             purpose=f"thu-tuc:{procedure_code}",
-            data={"method": "code", "sms": bool(phone)},
+            data={"method": "code", "sms": bool(phone), "scope": scope},
         )
     return consent
 
@@ -950,9 +1046,12 @@ def record_signature_consent(
     signature: bytes,
     personal_id: str = "",
     qr: str = "",
+    scope: str = AssistConsent.Scope.ASSIST,
 ) -> AssistConsent:
-    """The person, present, signs their consent (captured as an image, JPEG or PNG)."""
+    """The person, present, signs their consent (captured as an image, JPEG or PNG) to be
+    assisted, or to the registry reads of the procedure's form (`scope`)."""
     role = _assisting_role(officer)
+    _scope(scope)
     catalog.get_published(procedure_code)
     checked = uploads.check_upload(
         signature_name, signature, max_bytes=SIGNATURE_MAX_BYTES, allowed=IMAGES
@@ -966,6 +1065,7 @@ def record_signature_consent(
             person,
             procedure_code,
             method=AssistConsent.Method.SIGNATURE,
+            scope=scope,
             state=AssistConsent.State.GIVEN,
             given_at=now,
             expires_at=now + CONSENT_TTL,
@@ -982,7 +1082,7 @@ def record_signature_consent(
             target_type="dossier.assist_consent",
             target_id=str(consent.id),
             purpose=f"thu-tuc:{procedure_code}",
-            data={"method": "signature", "sha256": checked.sha256},
+            data={"method": "signature", "sha256": checked.sha256, "scope": scope},
         )
     return consent
 
@@ -1000,7 +1100,11 @@ def start_assisted(
     with transaction.atomic():
         consent = (
             AssistConsent.objects.select_for_update()
-            .filter(pk=_uuid(consent_id), assistant_id=officer.personal_id)
+            .filter(
+                pk=_uuid(consent_id),
+                assistant_id=officer.personal_id,
+                scope=AssistConsent.Scope.ASSIST,
+            )
             .first()
             if consent_id
             else None

@@ -1,6 +1,6 @@
 """Errors of the dossier lifecycle; the API and pages map them through core.errors."""
 
-from motcua.core.errors import Conflict, InvalidInput, NotFound
+from motcua.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 
 class DossierNotFound(NotFound):
@@ -36,3 +36,10 @@ class MissingComponents(InvalidInput):
 class ComponentTakesNoFile(InvalidInput):
     code = "component-takes-no-file"
     title = "Thành phần này không nhận tệp"
+
+
+class ConflictOfInterest(PermissionDenied):
+    """The official is the applicant, a party or the person acting in the dossier."""
+
+    code = "conflict-of-interest"
+    title = "Xung đột lợi ích"

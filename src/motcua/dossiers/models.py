@@ -366,6 +366,10 @@ class AssistConsent(models.Model):
         GIVEN = "given", "Đã đồng ý"
         FAILED = "failed", "Không xác nhận được"
 
+    class Scope(models.TextChoices):
+        ASSIST = "assist", "Hỗ trợ nộp hồ sơ thay"
+        REGISTRY = "registry", "Đọc dữ liệu từ cơ sở dữ liệu quốc gia để điền tờ khai"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     personal_id = models.CharField(max_length=20, db_index=True)
     person_name = models.CharField(max_length=255, blank=True)
@@ -374,6 +378,10 @@ class AssistConsent(models.Model):
     assistant_unit = models.CharField(max_length=40)
     assistant_role = models.CharField(max_length=40)
     procedure_code = models.CharField(max_length=20)
+    # What the person agreed to: being assisted (submitting for them), or the registry reads
+    # the procedure's form needs (spent once, on one draft: `used_at`).
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ASSIST)
+    used_at = models.DateTimeField(null=True, blank=True)
     method = models.CharField(max_length=10, choices=Method.choices)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     code_hash = models.CharField(max_length=64, blank=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from motcua.audit import services as audit
@@ -29,6 +29,7 @@ from motcua.units import selectors as units
 from . import signals
 from .errors import (
     ComponentTakesNoFile,
+    ConflictOfInterest,
     DossierNotEditable,
     DossierNotFound,
     IdempotencyKeyReused,
@@ -474,9 +475,50 @@ def update_draft(
 
 
 @transaction.atomic
-def consent_and_refresh(applicant: Applicant, reference: str) -> Dossier:
+def interest_in(dossier: Dossier, personal_id: str) -> str:
+    """How `personal_id` stands in the dossier as an interested person, in Vietnamese: its
+    applicant, a party asked to confirm it, or someone who acted for the applicant (filled it
+    in, submitted or answered for them); "" when none. An official assisting at the counter
+    (`assisted_by`) acts in office, not in interest."""
+    if not personal_id:
+        return ""
+    if dossier.applicant_id == personal_id:
+        return "người nộp hồ sơ"
+    if dossier.parties.filter(personal_id=personal_id).exists():
+        return "một bên liên quan của hồ sơ"
+    in_office = {dossier.assisted_by} - {""}
+    if dossier.created_by == personal_id and personal_id not in in_office:
+        return "người nộp thay cho người có hồ sơ"
+    acted = (
+        DossierEvent.objects.filter(dossier=dossier)
+        .exclude(acting_for="")
+        .filter(Q(actor=personal_id) | Q(acting_for=personal_id))
+        .exclude(actor__in=in_office)
+        .exists()
+    )
+    return "người nộp thay cho người có hồ sơ" if acted else ""
+
+
+def ensure_no_conflict_of_interest(dossier: Dossier, personal_id: str) -> None:
+    """Refuse (ConflictOfInterest) an official acting on a dossier they have an interest in."""
+    interest = interest_in(dossier, personal_id)
+    if interest:
+        raise ConflictOfInterest(
+            f"Bạn là {interest} {dossier.code or dossier.reference} nên không được xử lý hồ sơ "
+            "này (xung đột lợi ích); đề nghị lãnh đạo giao cho cán bộ khác."
+        )
+
+
+def consent_and_refresh(
+    applicant: Applicant,
+    reference: str,
+    *,
+    recorded_by: str = "",
+    evidence: dict[str, Any] | None = None,
+) -> Dossier:
     """The applicant consents to the sensitive registry reads the form needs (for this
-    procedure only), and the draft's prefill is read again."""
+    procedure only), and the draft's prefill is read again. `recorded_by`: the official who
+    records a consent the person gave them (`evidence`: how), named in the audit."""
     from motcua.exchange import services as exchange
 
     dossier = get_for(applicant, reference, lock=True)
@@ -488,6 +530,8 @@ def consent_and_refresh(applicant: Applicant, reference: str) -> Dossier:
             f"thu-tuc:{dossier.procedure_code}",
             consumer=eforms.CONSUMER,
             service=service,
+            recorded_by=recorded_by,
+            evidence=evidence,
         )
     _form, prefill = prefill_for(applicant, dossier.procedure_code, dossier.data)
     dossier.prefill = prefill.to_json()

@@ -21,7 +21,7 @@ from motcua.core.problems import ERRORS, Problem
 from motcua.identity.api_auth import OfficialAuth, context_of
 
 from . import crypto, package, services
-from .models import Document
+from .models import Document, DraftDocument
 
 PROBLEMS: dict[int, Any] = {**ERRORS, 401: Problem, 403: Problem, 409: Problem, 422: Problem}
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -126,6 +126,46 @@ class ReplaceIn(SendIn):
     reason: str = Field(max_length=2000)
 
 
+class EdocDraftIn(SendIn):
+    replaces: uuid.UUID | None = None
+    replace_reason: str = Field("", max_length=2000)
+
+
+class EdocDraftOut(Schema):
+    id: uuid.UUID
+    agency_code: str
+    prepared_by: str
+    prepared_by_name: str
+    signer_personal_id: str
+    signer_name: str
+    signer_position: str
+    doc_type: str
+    summary: str
+    body: str
+    recipients: list[dict[str, str]]
+    urgency: str
+    confidentiality: str
+    attachments: list[str] = Field(description="tên các tệp đính kèm")
+    answers: uuid.UUID | None
+    replaces: uuid.UUID | None
+    state: str = Field(description="pending (chờ ký), signed (đã ký ban hành), rejected")
+    reason: str
+    document: uuid.UUID | None = Field(description="văn bản đã ban hành từ dự thảo")
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class SignIn(Schema):
+    pin: str = Field("", max_length=64, description="mã PIN của người ký (ký số từ xa)")
+    otp: str = Field("", max_length=64, description="mã OTP của người ký (ký số từ xa)")
+
+
+def _activation(payload: SignIn) -> Any:
+    from motcua.results.signing import Activation
+
+    return Activation(pin=payload.pin, otp=payload.otp)
+
+
 class BoxQuery(Schema):
     box: str = Field("incoming", pattern="^(incoming|outgoing)$")
 
@@ -206,6 +246,45 @@ def document_out(document: Document) -> dict[str, Any]:
 
 
 def _draft(payload: SendIn) -> services.Draft:
+    draft = _send_draft(payload)
+    if isinstance(payload, EdocDraftIn):
+        draft.replaces, draft.replace_reason = payload.replaces, payload.replace_reason
+    return draft
+
+
+def draft_out(pending: DraftDocument) -> dict[str, Any]:
+    content = services.draft_content(pending)
+    return {
+        **{
+            f: getattr(pending, f)
+            for f in (
+                "id",
+                "agency_code",
+                "prepared_by",
+                "prepared_by_name",
+                "signer_personal_id",
+                "signer_name",
+                "signer_position",
+                "doc_type",
+                "recipients",
+                "urgency",
+                "confidentiality",
+                "answers",
+                "replaces",
+                "state",
+                "reason",
+                "created_at",
+                "decided_at",
+            )
+        },
+        "summary": content["summary"],
+        "body": content["body"],
+        "attachments": [a["name"] for a in content["attachments"]],
+        "document": pending.document_id,
+    }
+
+
+def _send_draft(payload: SendIn) -> services.Draft:
     files = []
     for a in payload.attachments:
         try:
@@ -256,9 +335,42 @@ def documents(request: HttpRequest, params: Query[BoxQuery]) -> Any:
 
 @router.post("/documents", response={201: EdocDocumentOut, **PROBLEMS})
 def send(request: HttpRequest, payload: SendIn) -> Any:
-    """Ban hành và gửi văn bản: cấp số, ký số PAdES, đóng gói, ký gói, mã hóa nếu là văn bản
-    mật, gửi tới từng nơi nhận."""
+    """Người ký (lãnh đạo, chính là người gọi) ban hành và gửi văn bản: cấp số, ký số PAdES,
+    đóng gói, ký gói, mã hóa nếu là văn bản mật, gửi tới từng nơi nhận. Ký thay người khác bị
+    từ chối (403): văn thư trình dự thảo qua /drafts."""
     return Status(201, document_out(services.send(_me(request), _draft(payload))))
+
+
+@router.post("/drafts", response={201: EdocDraftOut, **PROBLEMS})
+def prepare(request: HttpRequest, payload: EdocDraftIn) -> Any:
+    """Văn thư (hoặc lãnh đạo) trình dự thảo cho người ký: chưa cấp số, chưa ký."""
+    return Status(201, draft_out(services.prepare(_me(request), _draft(payload))))
+
+
+@router.get("/drafts", response={200: list[EdocDraftOut], **PROBLEMS})
+def drafts(request: HttpRequest) -> Any:
+    """Dự thảo trình ký của cơ quan, mới nhất trước."""
+    return [draft_out(d) for d in services.drafts(_me(request))[:200]]
+
+
+@router.get("/drafts/{draft_id}", response={200: EdocDraftOut, **PROBLEMS})
+def get_draft(request: HttpRequest, draft_id: uuid.UUID) -> Any:
+    """Một dự thảo trình ký."""
+    return draft_out(services.get_draft(_me(request), draft_id))
+
+
+@router.post("/drafts/{draft_id}/sign", response={201: EdocDocumentOut, **PROBLEMS})
+def sign_draft(request: HttpRequest, draft_id: uuid.UUID, payload: SignIn) -> Any:
+    """Người ký có tên trong dự thảo tự ký số và ban hành (cấp số, ký, gửi), kèm mã PIN / OTP
+    khi khóa của họ do dịch vụ ký số từ xa (CSC) giữ; người khác bị từ chối (403)."""
+    signed = services.sign_draft(_me(request), draft_id, activation=_activation(payload))
+    return Status(201, document_out(signed))
+
+
+@router.post("/drafts/{draft_id}/reject", response={200: EdocDraftOut, **PROBLEMS})
+def reject_draft(request: HttpRequest, draft_id: uuid.UUID, payload: ReasonIn) -> Any:
+    """Người ký trả lại dự thảo cho người trình, kèm lý do."""
+    return draft_out(services.reject_draft(_me(request), draft_id, payload.reason))
 
 
 @router.get("/documents/{document_id}", response={200: EdocDocumentOut, **PROBLEMS})

@@ -32,3 +32,10 @@ class NoAgencyKey(DomainError):
     status = 409
     code = "no-agency-key"
     title = "Cơ quan chưa có khóa"
+
+
+class NotTheSigner(PermissionDenied):
+    """A signature is its signer's own act: nobody signs in another official's name."""
+
+    code = "not-the-signer"
+    title = "Không phải người ký"

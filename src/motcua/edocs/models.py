@@ -232,3 +232,51 @@ class DeliveryEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.state} {self.at:%Y-%m-%d %H:%M}"
+
+
+class DraftDocument(models.Model):
+    """A draft submitted for signing (dự thảo trình ký): prepared by a clerk or official of
+    the agency, it takes no number and carries no signature until the named signer, in their
+    own session, signs and issues it, or sends it back with a reason. Its content (summary,
+    body, attachments) is sealed like the agencies' private keys, since it may be
+    confidential."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Chờ ký"
+        SIGNED = "signed", "Đã ký ban hành"
+        REJECTED = "rejected", "Bị trả lại"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency_code = models.CharField("cơ quan", max_length=40, db_index=True)
+    prepared_by = models.CharField("người trình", max_length=20)
+    prepared_by_name = models.CharField(max_length=255)
+    signer_personal_id = models.CharField("người ký", max_length=20, db_index=True)
+    signer_name = models.CharField(max_length=255)
+    signer_position = models.CharField("chức vụ người ký", max_length=255)
+    doc_type = models.CharField("loại văn bản", max_length=30)
+    recipients = models.JSONField("nơi nhận", default=list)
+    urgency = models.CharField(max_length=12, choices=Document.Urgency.choices)
+    confidentiality = models.CharField(max_length=12, choices=Document.Confidentiality.choices)
+    answers = models.UUIDField(null=True, blank=True)
+    replaces = models.UUIDField(null=True, blank=True)
+    content_sealed = models.BinaryField("nội dung (đã niêm phong)")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    reason = models.TextField(blank=True)
+    document = models.OneToOneField(
+        Document, null=True, blank=True, on_delete=models.PROTECT, related_name="draft"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["agency_code", "state", "-created_at"])]
+        ordering = ["-created_at"]
+        verbose_name = "dự thảo trình ký"
+        verbose_name_plural = "dự thảo trình ký"
+
+    def __str__(self) -> str:
+        return f"{self.agency_code} {self.doc_type} → {self.signer_personal_id}: {self.state}"
+
+    @property
+    def confidential(self) -> bool:
+        return self.confidentiality != Document.Confidentiality.NORMAL

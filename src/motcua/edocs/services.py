@@ -34,10 +34,19 @@ from .errors import (
     DocumentNotFound,
     NoAgencyKey,
     NotARecipient,
+    NotTheSigner,
     PackageRefused,
     WrongState,
 )
-from .models import AgencyKey, Delivery, DeliveryEvent, Document, RegisterCounter, RegisterEntry
+from .models import (
+    AgencyKey,
+    Delivery,
+    DeliveryEvent,
+    Document,
+    DraftDocument,
+    RegisterCounter,
+    RegisterEntry,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -307,7 +316,11 @@ def _place(agency: Any) -> str:
     return _PLACE_PREFIX.sub("", agency.province.name)
 
 
-def _check_draft(actor: Official, draft: Draft) -> tuple[Official, list[Any]]:
+def _check_draft(
+    actor: Official, draft: Draft, *, signing: bool = True
+) -> tuple[Official, list[Any]]:
+    """The draft's signer and recipient agencies, or why the draft is refused. When
+    `signing`, the actor must be the signer: nobody signs in another official's name."""
     _require(actor, CLERK, LEADER)
     if draft.doc_type not in DOC_TYPES:
         raise InvalidInput("Loại văn bản không hợp lệ.", param="doc_type")
@@ -336,6 +349,11 @@ def _check_draft(actor: Official, draft: Draft) -> tuple[Official, list[Any]]:
         raise InvalidInput("Người ký phải là lãnh đạo của cơ quan ban hành.", param="signer")
     if not draft.signer_position.strip():
         raise InvalidInput("Cần chức vụ của người ký.", param="signer_position")
+    if signing and signer.personal_id != actor.personal_id:
+        raise NotTheSigner(
+            "Chỉ người ký tự ký số văn bản trong phiên làm việc của mình: văn thư soạn dự "
+            "thảo và trình người ký."
+        )
     return signer, agencies
 
 
@@ -394,14 +412,27 @@ def _page_count(pdf: bytes) -> int:
         raise InvalidInput("Tệp văn bản chính không phải PDF hợp lệ.", param="main_pdf") from None
 
 
-def send(actor: Official, draft: Draft) -> Document:
-    """Issue an outgoing document: take its number in the outgoing register, render (or take)
-    its PDF and have the signer sign it (PAdES), build and sign the package (encrypted for the
-    recipients and the sender when confidential), store it with one delivery per recipient,
-    then deliver to each recipient served here."""
+def send(actor: Official, draft: Draft, *, activation: Any = None) -> Document:
+    """Issue an outgoing document signed by the actor, who must be its signer (a leader of
+    the agency): take its number in the outgoing register, render (or take) its PDF and sign
+    it (PAdES), build and sign the package (encrypted for the recipients and the sender when
+    confidential), store it with one delivery per recipient, then deliver to each recipient
+    served here. A clerk `prepare`s a draft instead, which the signer signs. `activation`
+    (results.signing.Activation: the signer's PIN / one-time code) releases a remote key."""
+    document = _issue(actor, draft, activation=activation)
+    _deliver_all(document)
+    return document
+
+
+def _deliver_all(document: Document) -> None:
+    for delivery in document.deliveries.all():
+        deliver(delivery.pk)
+
+
+def _issue(actor: Official, draft: Draft, *, activation: Any = None) -> Document:
     from motcua.results import services as results
 
-    signer, agencies = _check_draft(actor, draft)
+    signer, agencies = _check_draft(actor, draft, signing=True)
     issuing = units.get_agency(actor.agency_code)
     sender_key = ensure_agency_key(actor.agency_code, actor=actor.personal_id)
     confidential = draft.confidentiality != Document.Confidentiality.NORMAL
@@ -448,7 +479,12 @@ def send(actor: Official, draft: Draft) -> Document:
             package.File(
                 name=f"{meta['number_symbol'].replace('/', '-')}.pdf",
                 media_type=PDF,
-                data=results.sign_pdf(main, signer_personal_id=signer.personal_id, reason=reason),
+                data=results.sign_pdf(
+                    main,
+                    signer_personal_id=signer.personal_id,
+                    reason=reason,
+                    activation=activation,
+                ),
                 role="main",
                 pades=True,
             )
@@ -456,7 +492,10 @@ def send(actor: Official, draft: Draft) -> Document:
         for f in draft.attachments:
             if f.media_type == PDF or f.data[:5] == b"%PDF-":
                 data = results.sign_pdf(
-                    f.data, signer_personal_id=signer.personal_id, reason=reason
+                    f.data,
+                    signer_personal_id=signer.personal_id,
+                    reason=reason,
+                    activation=activation,
                 )
                 files.append(package.File(f.name, PDF, data, "attachment", pades=True))
             else:
@@ -508,9 +547,174 @@ def send(actor: Official, draft: Draft) -> Document:
             },
         )
         _announce("edocs.sent", document, recipients=[a.code for a in agencies])
-    for delivery in document.deliveries.all():
-        deliver(delivery.pk)
     return document
+
+
+# ------------------------------------------------------------------------------ drafts
+
+
+def _draft_label(draft_id: Any) -> str:
+    return f"draft|{draft_id}"
+
+
+def _seal_content(draft: Draft, draft_id: Any) -> bytes:
+    content = {
+        "summary": draft.summary.strip(),
+        "body": draft.body,
+        "replace_reason": draft.replace_reason.strip(),
+        "main_pdf": crypto.b64(draft.main_pdf) if draft.main_pdf else None,
+        "attachments": [
+            {"name": f.name, "media_type": f.media_type, "data": crypto.b64(f.data)}
+            for f in draft.attachments
+        ],
+    }
+    return crypto.seal_private(package.canonical_json(content), _draft_label(draft_id))
+
+
+def draft_content(pending: DraftDocument) -> dict[str, Any]:
+    """The sealed part of a draft: summary, body, replace_reason, main_pdf, attachments."""
+    raw = crypto.open_private(bytes(pending.content_sealed), _draft_label(pending.pk))
+    content: dict[str, Any] = json.loads(raw)
+    return content
+
+
+def _draft_of(pending: DraftDocument) -> Draft:
+    content = draft_content(pending)
+    return Draft(
+        doc_type=pending.doc_type,
+        summary=content["summary"],
+        recipients=[r["code"] for r in pending.recipients],
+        signer_personal_id=pending.signer_personal_id,
+        signer_position=pending.signer_position,
+        body=content["body"],
+        urgency=pending.urgency,
+        confidentiality=pending.confidentiality,
+        attachments=[
+            package.File(a["name"], a["media_type"], crypto.unb64(a["data"]))
+            for a in content["attachments"]
+        ],
+        main_pdf=crypto.unb64(content["main_pdf"]) if content["main_pdf"] else None,
+        answers=pending.answers,
+        replaces=pending.replaces,
+        replace_reason=content["replace_reason"],
+    )
+
+
+def prepare(actor: Official, draft: Draft) -> DraftDocument:
+    """A clerk (or a leader) submits a draft for signing (trình ký) to the leader it names:
+    checked like a document to send, but it takes no number and no signature until the
+    signer signs it in their own session (`sign_draft`)."""
+    signer, agencies = _check_draft(actor, draft, signing=False)
+    if draft.answers:
+        _held(actor, draft.answers)
+    if draft.replaces:
+        replaced = _held(actor, draft.replaces)
+        if replaced.direction != Document.Direction.OUTGOING:
+            raise WrongState("Chỉ thay thế được văn bản đi còn hiệu lực của cơ quan mình.")
+        if not draft.replace_reason.strip():
+            raise InvalidInput("Cần lý do thay thế.", param="replace_reason")
+    with transaction.atomic():
+        pending = DraftDocument(
+            agency_code=actor.agency_code,
+            prepared_by=actor.personal_id,
+            prepared_by_name=actor.name,
+            signer_personal_id=signer.personal_id,
+            signer_name=signer.name,
+            signer_position=draft.signer_position.strip(),
+            doc_type=draft.doc_type,
+            recipients=[{"code": a.code, "name": a.name} for a in agencies],
+            urgency=draft.urgency,
+            confidentiality=draft.confidentiality,
+            answers=draft.answers,
+            replaces=draft.replaces,
+        )
+        pending.content_sealed = _seal_content(draft, pending.pk)
+        pending.save(force_insert=True)
+        _audit_draft(actor, "edocs.draft.submitted", pending, signer=signer.personal_id)
+        outbox.enqueue(
+            "edocs.draft_submitted",
+            f"edocs.draft_submitted:{pending.pk}",
+            {"draft": str(pending.pk), "agency": actor.agency_code, "signer": signer.personal_id},
+        )
+    return pending
+
+
+def drafts(actor: Official) -> QuerySet[DraftDocument]:
+    """The agency's drafts for signing, newest first (its clerks and leaders see them)."""
+    _require(actor, CLERK, LEADER)
+    return DraftDocument.objects.filter(agency_code=actor.agency_code)
+
+
+def get_draft(actor: Official, draft_id: Any, *, lock: bool = False) -> DraftDocument:
+    _require(actor, CLERK, LEADER)
+    qs = DraftDocument.objects.select_for_update() if lock else DraftDocument.objects.all()
+    try:
+        return qs.get(pk=draft_id, agency_code=actor.agency_code)
+    except (DraftDocument.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise DocumentNotFound("Không tìm thấy dự thảo trong cơ quan của bạn.") from None
+
+
+def remote_signing() -> bool:
+    """Whether signers' keys are held by a remote signing service (they then give a PIN or
+    one-time code when signing)."""
+    from django.conf import settings
+
+    return getattr(settings, "RESULTS_SIGNING_PROVIDER", "") == "csc"
+
+
+def _pending_for(actor: Official, draft_id: Any) -> DraftDocument:
+    pending = get_draft(actor, draft_id, lock=True)
+    if pending.signer_personal_id != actor.personal_id:
+        raise NotTheSigner(
+            f"Dự thảo này trình {pending.signer_name} ký; chỉ người ký tự ký hoặc trả lại."
+        )
+    if pending.state != DraftDocument.State.PENDING:
+        raise WrongState(f"Dự thảo đã ở trạng thái “{pending.get_state_display()}”.")
+    return pending
+
+
+def sign_draft(actor: Official, draft_id: Any, *, activation: Any = None) -> Document:
+    """The signer named by a draft signs and issues it, in their own session (with their PIN
+    / one-time code, `activation`, when their key is held by a remote signing service):
+    numbered, signed with their key, packaged and sent, in one transaction with the draft's
+    state."""
+    with transaction.atomic():
+        pending = _pending_for(actor, draft_id)
+        document = _issue(actor, _draft_of(pending), activation=activation)
+        pending.state, pending.document = DraftDocument.State.SIGNED, document
+        pending.decided_at = timezone.now()
+        pending.save(update_fields=["state", "document", "decided_at"])
+        _audit_draft(actor, "edocs.draft.signed", pending, document=str(document.pk))
+    _deliver_all(document)
+    return document
+
+
+def reject_draft(actor: Official, draft_id: Any, reason: str) -> DraftDocument:
+    """The signer sends a draft back to whoever prepared it, with a reason."""
+    if not reason.strip():
+        raise InvalidInput("Cần lý do trả lại dự thảo.", param="reason")
+    with transaction.atomic():
+        pending = _pending_for(actor, draft_id)
+        pending.state, pending.reason = DraftDocument.State.REJECTED, reason.strip()
+        pending.decided_at = timezone.now()
+        pending.save(update_fields=["state", "reason", "decided_at"])
+        _audit_draft(actor, "edocs.draft.rejected", pending, reason=reason.strip()[:500])
+        outbox.enqueue(
+            "edocs.draft_rejected",
+            f"edocs.draft_rejected:{pending.pk}",
+            {"draft": str(pending.pk), "prepared_by": pending.prepared_by},
+        )
+    return pending
+
+
+def _audit_draft(actor: Official, action: str, pending: DraftDocument, **data: Any) -> None:
+    audit.record(
+        actor=actor.personal_id,
+        action=action,
+        target_type="edocs.draft",
+        target_id=str(pending.pk),
+        data={"agency_code": actor.agency_code, "doc_type": pending.doc_type, **data},
+    )
 
 
 def _columns(meta: dict[str, Any], confidential: bool) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The officials' pages for official documents (văn bản điện tử), under /van-ban/, with the
-back office's login: incoming and outgoing lists, compose and send, a document's page with its
+back office's login: incoming and outgoing lists, compose (a clerk submits a draft for
+signing; the signer signs it on its page, in their own session), a document's page with its
 recipients' states and the actions of the moment, file downloads (audited)."""
 
 from __future__ import annotations
@@ -28,7 +29,15 @@ def _me(request: HttpRequest) -> services.Official:
 @official_required
 def boxes(request: HttpRequest) -> HttpResponse:
     me = _me(request)
-    outgoing = request.GET.get("so") == "di"
+    box = request.GET.get("so", "")
+    if box == "du-thao":
+        try:
+            pending = list(services.drafts(me)[:100])
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            pending = []
+        return render(request, "edocs/drafts.html", {"me": me, "drafts": pending})
+    outgoing = box == "di"
     found = services.outgoing(me) if outgoing else services.incoming(me)
     return render(
         request,
@@ -63,13 +72,21 @@ def compose(request: HttpRequest) -> HttpResponse:
                 attachments=files,
                 answers=uuid.UUID(answers) if answers else None,
             )
-            document = services.send(me, draft)
+            if values.get("intent") == "sign":
+                document = services.send(me, draft)
+            else:
+                pending = services.prepare(me, draft)
         except (DomainError, ValueError) as exc:
             messages.error(request, getattr(exc, "detail", "Dữ liệu không hợp lệ."))
-            status = 400
+            status = getattr(exc, "status", 400)
         else:
-            messages.success(request, f"Đã ban hành và gửi văn bản số {document.number_symbol}.")
-            return redirect("edocs:document", document_id=document.pk)
+            if values.get("intent") == "sign":
+                messages.success(
+                    request, f"Đã ký số, ban hành và gửi văn bản số {document.number_symbol}."
+                )
+                return redirect("edocs:document", document_id=document.pk)
+            messages.success(request, f"Đã trình dự thảo cho {pending.signer_name} ký.")
+            return redirect("edocs:draft", draft_id=pending.pk)
     return render(
         request,
         "edocs/compose.html",
@@ -132,6 +149,57 @@ def document(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
             "handling": handling,
             "deliveries": list(found.deliveries.prefetch_related("events")),
             "States": Delivery.State,
+        },
+        status=status,
+    )
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+def draft(request: HttpRequest, draft_id: uuid.UUID) -> HttpResponse:
+    """A draft submitted for signing; its signer (only) signs and issues it or sends it back."""
+    me = _me(request)
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "sign":
+                from motcua.results.signing import Activation
+
+                activation = Activation(
+                    pin=request.POST.get("pin", "")[:64], otp=request.POST.get("otp", "")[:64]
+                )
+                document = services.sign_draft(me, draft_id, activation=activation)
+            elif action == "reject":
+                services.reject_draft(me, draft_id, request.POST.get("reason", ""))
+            else:
+                raise ValueError
+        except (DomainError, ValueError) as exc:
+            messages.error(request, getattr(exc, "detail", "Thao tác không hợp lệ."))
+            status = getattr(exc, "status", 400)
+        else:
+            if action == "sign":
+                messages.success(
+                    request, f"Đã ký số, ban hành và gửi văn bản số {document.number_symbol}."
+                )
+                return redirect("edocs:document", document_id=document.pk)
+            messages.success(request, "Đã trả lại dự thảo cho người trình.")
+            return redirect("edocs:draft", draft_id=draft_id)
+    try:
+        pending = services.get_draft(me, draft_id)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        return HttpResponse(exc.detail, status=exc.status, content_type="text/plain; charset=utf-8")
+    return render(
+        request,
+        "edocs/draft.html",
+        {
+            "me": me,
+            "p": pending,
+            "content": services.draft_content(pending),
+            "is_signer": pending.signer_personal_id == me.personal_id,
+            "remote_signing": services.remote_signing(),
         },
         status=status,
     )

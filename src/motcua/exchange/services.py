@@ -290,9 +290,13 @@ def grant_consent(
     *,
     consumer: str | None = None,
     service: str | None = None,
+    recorded_by: str = "",
+    evidence: dict[str, Any] | None = None,
 ) -> Consent:
     """The person consents that `consumer` (any, when None) reads `service` (any sensitive
-    one, when None) for `purpose`."""
+    one, when None) for `purpose`. When an official records a consent the person gave them
+    (`recorded_by`, `evidence` of the person's act), the audit names the official as actor
+    and the person as the one acted for."""
     if not (len(personal_id) == 12 and personal_id.isdigit()):
         raise InvalidInput("Số định danh cá nhân gồm 12 chữ số.", param="personal_id")
     if not purpose or len(purpose) > 100:
@@ -303,13 +307,17 @@ def grant_consent(
         consumer=_consumer(consumer) if consumer else None,
         service=_service(service) if service else None,
     )
+    data: dict[str, Any] = {"consumer": consumer or "*", "service": service or "*"}
+    if recorded_by:
+        data["evidence"] = evidence or {}
     audit.record(
-        actor=f"citizen:{personal_id}",
+        actor=recorded_by or f"citizen:{personal_id}",
+        acting_for=personal_id if recorded_by else "",
         action="exchange.consent_granted",
         target_type="consent",
         target_id=str(consent.pk),
         purpose=purpose,
-        data={"consumer": consumer or "*", "service": service or "*"},
+        data=data,
     )
     return consent
 

@@ -103,7 +103,14 @@ def _signer(personal_id: str) -> _Signer:
     )
 
 
-def _sign(pdf: bytes, signatory: Signatory, *, reason: str, location: str) -> bytes:
+def _sign(
+    pdf: bytes,
+    signatory: Signatory,
+    *,
+    reason: str,
+    location: str,
+    activation: signing.Activation | None = None,
+) -> bytes:
     provider = signing.get()
     metadata = signers.PdfSignatureMetadata(
         field_name=f"ChuKySo-{secrets.token_hex(4)}",
@@ -116,7 +123,13 @@ def _sign(pdf: bytes, signatory: Signatory, *, reason: str, location: str) -> by
     tsa = getattr(settings, "RESULTS_TSA_URL", "")
     timestamper = HTTPTimeStamper(tsa) if tsa else None
     try:
-        return provider.sign(pdf, signatory=signatory, metadata=metadata, timestamper=timestamper)
+        return provider.sign(
+            pdf,
+            signatory=signatory,
+            metadata=metadata,
+            timestamper=timestamper,
+            activation=activation,
+        )
     except DomainError:
         raise
     except Exception as exc:  # any provider failure means the same to the caller
@@ -124,12 +137,25 @@ def _sign(pdf: bytes, signatory: Signatory, *, reason: str, location: str) -> by
         raise SigningFailed("Không ký số được tài liệu; vui lòng thử lại sau.") from exc
 
 
-def sign_pdf(pdf: bytes, *, signer_personal_id: str, reason: str = SIGN_REASON) -> bytes:
+def sign_pdf(
+    pdf: bytes,
+    *,
+    signer_personal_id: str,
+    reason: str = SIGN_REASON,
+    activation: signing.Activation | None = None,
+) -> bytes:
     """`pdf` with a PAdES signature of the official `signer_personal_id`, by the configured
     provider (RESULTS_SIGNING_PROVIDER), timestamped when RESULTS_TSA_URL is set. Refused
-    (CertificateRevoked) when their certificate was revoked."""
+    (CertificateRevoked) when their certificate was revoked. Callers pass the official who is
+    signing in their own session; `activation` (PIN / one-time code) releases a remote key."""
     signer = _signer(signer_personal_id)
-    signed = _sign(pdf, signer.signatory, reason=reason, location=signer.agency_name)
+    signed = _sign(
+        pdf,
+        signer.signatory,
+        reason=reason,
+        location=signer.agency_name,
+        activation=activation,
+    )
     audit.record(
         actor=signer_personal_id,
         action="results.pdf.signed",

@@ -540,7 +540,10 @@ def case(official: OfficialRef, code: str) -> Case:
         purpose=f"xu-ly-ho-so:{dossier.code}",
         data={"code": dossier.code, "unit": official.agency_code},
     )
-    return Case(dossier=dossier, task=task, tasks=tasks, actions=allowed_actions(official, task))
+    # An official with an interest in the dossier is offered no action (act() refuses them).
+    interested = bool(dossiers.interest_in(dossier, official.personal_id))
+    actions = [] if interested else allowed_actions(official, task)
+    return Case(dossier=dossier, task=task, tasks=tasks, actions=actions)
 
 
 def _may_see(official: OfficialRef, task: Task) -> bool:
@@ -588,6 +591,7 @@ def claim(official: OfficialRef, task_id: Any) -> Task:
         )
     if task.assignee and task.assignee != official.personal_id:
         raise Conflict("Bước này đã được giao cho cán bộ khác.")
+    dossiers.ensure_no_conflict_of_interest(_dossier(task.dossier_code), official.personal_id)
     if task.assignee != official.personal_id:
         task.assignee = official.personal_id
         task.save(update_fields=["assignee"])
@@ -613,6 +617,7 @@ def assign(leader: OfficialRef, task_id: Any, to_personal_id: str) -> Task:
             f"Người được giao không giữ vai trò {role_label(task.role)} tại {task.unit}.",
             param="assignee",
         )
+    dossiers.ensure_no_conflict_of_interest(_dossier(task.dossier_code), target.personal_id)
     previous = task.assignee
     task.assignee = target.personal_id
     task.save(update_fields=["assignee"])
@@ -657,6 +662,7 @@ def act(
             )
         if task.assignee and task.assignee != official.personal_id:
             raise PermissionDenied("Bước này đã được giao cho cán bộ khác.")
+        dossiers.ensure_no_conflict_of_interest(dossier, official.personal_id)
         process = get_process(task.process_code, task.process_version)
         step = process.step(task.step)
         if action not in step.actions:

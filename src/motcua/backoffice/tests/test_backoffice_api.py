@@ -81,3 +81,36 @@ def test_a_citizens_token_is_refused_on_backoffice_endpoints(client, submitted, 
     assert client.get("/api/v1/backoffice/queue", **headers).status_code in (401, 403)
     response = client.get(f"/api/v1/backoffice/dossiers/{submitted.code}", **headers)
     assert response.status_code in (401, 403)
+
+
+def test_an_official_cannot_accept_their_own_dossier_over_the_api_or_the_page(client, submitted):
+    from motcua.identity.models import Account
+
+    account = Account.objects.get(username=PARENT_ID)
+    identity.appoint_official(
+        personal_id=PARENT_ID, agency_code=WARD_CENTRE, roles=["one_stop_officer"], actor="t"
+    )
+    token = bearer(account, scope="openid profile official", client_id="motcua-backoffice")
+    refused = client.post(
+        f"/api/v1/backoffice/dossiers/{submitted.code}/actions",
+        {"action": "accept"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert refused.status_code == 403, refused.content
+    problem = refused.json()
+    assert problem["type"] == "urn:motcua:problem:conflict-of-interest"
+    assert "xung đột lợi ích" in problem["detail"]
+
+    session = client.session
+    session["backoffice_official"] = {
+        "personal_id": PARENT_ID,
+        "agency_code": WARD_CENTRE,
+        "roles": ["one_stop_officer"],
+        "name": "Nguyễn Văn An",
+    }
+    session.save()
+    page = client.post(f"/can-bo/ho-so/{submitted.code}/", {"action": "accept"})
+    assert page.status_code == 400
+    assert "xung đột lợi ích" in page.content.decode()
+    assert Task.objects.get(dossier_code=submitted.code, state="open").step == "receive"

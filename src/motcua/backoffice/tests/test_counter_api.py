@@ -14,6 +14,7 @@ from motcua.dossiers.tests.test_counter import (  # noqa: F401 - fixtures used b
     BIRTH_CERTIFICATE,
     FATHER_QR,
     OFFICER_ID,
+    SPECIALIST_ID,
     TEAM_ID,
     TQ_CENTRE,
     _code_sent_to,
@@ -54,8 +55,20 @@ def open_walk_in(client, headers) -> dict:
         headers,
     )
     assert opened.status_code == 201, opened.content
-    ref = opened.json()["draft_ref"]
-    consented = client.post(f"{BASE}/dossiers/{ref}/registry-consent", **headers)
+    return registry_consent(client, opened.json()["draft_ref"], headers)
+
+
+def registry_consent(client, ref: str, headers) -> dict:
+    """The person reads back the code sent to them: their consent to the registry reads."""
+    asked = client.post(f"{BASE}/dossiers/{ref}/registry-consent/code", **headers)
+    assert asked.status_code == 201, asked.content
+    consent_id = asked.json()["id"]
+    code = _code_sent_to(PARENT_ID)
+    confirmed = post_json(client, f"{BASE}/consents/{consent_id}/confirm", {"code": code}, headers)
+    assert confirmed.json()["state"] == "given", confirmed.content
+    consented = post_json(
+        client, f"{BASE}/dossiers/{ref}/registry-consent", {"consent_id": consent_id}, headers
+    )
     assert consented.status_code == 200, consented.content
     return consented.json()
 
@@ -152,7 +165,7 @@ def test_assisted_submission_needs_consent_and_then_belongs_to_the_person(client
     assert started.status_code == 201, started.content
     ref = started.json()["draft_ref"]
     assert started.json()["channel"] == "assisted"
-    client.post(f"{BASE}/dossiers/{ref}/registry-consent", **team)
+    registry_consent(client, ref, team)
     attached = client.post(
         f"{BASE}/dossiers/{ref}/scans",
         {"component": BIRTH_CERTIFICATE, "pages": [SimpleUploadedFile("gcs.pdf", pdf_bytes())]},
@@ -183,3 +196,24 @@ def test_assisted_submission_needs_consent_and_then_belongs_to_the_person(client
 def test_a_citizens_token_is_refused_on_counter_endpoints(client):
     response = post_json(client, f"{BASE}/identify", {"qr": FATHER_QR}, citizen_headers(PARENT_ID))
     assert response.status_code == 403
+
+
+def test_the_officer_alone_cannot_record_the_persons_registry_consent(client):
+    headers = official_headers(OFFICER_ID)
+    opened = post_json(
+        client,
+        f"{BASE}/dossiers",
+        {"procedure": BIRTH, "qr": FATHER_QR, "data": birth_data()},
+        headers,
+    )
+    ref = opened.json()["draft_ref"]
+    refused = post_json(client, f"{BASE}/dossiers/{ref}/registry-consent", {}, headers)
+    assert refused.status_code == 403, refused.content
+    assert refused.json()["type"] == "urn:motcua:problem:consent-required"
+
+
+def test_an_official_without_a_counter_role_cannot_look_a_person_up(client):
+    specialist = official_headers(SPECIALIST_ID)
+    refused = post_json(client, f"{BASE}/identify", {"personal_id": PARENT_ID}, specialist)
+    assert refused.status_code == 403, refused.content
+    assert "Nguyễn Văn An" not in refused.content.decode()

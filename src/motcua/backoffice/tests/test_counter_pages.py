@@ -102,3 +102,16 @@ def test_a_specialist_cannot_open_a_counter_dossier(client):
     page = desk.post("/can-bo/quay/", {"personal_id": PARENT_ID, "procedure": BIRTH})
     assert page.status_code == 400
     assert "Chỉ cán bộ một cửa" in page.content.decode()
+
+
+def test_the_person_consents_to_the_registry_reads_by_a_code_on_the_counter_page(client):
+    desk = logged_in(client, OFFICER_ID, TQ_CENTRE, "one_stop_officer")
+    opened = desk.post("/can-bo/quay/", {"personal_id": PARENT_ID, "procedure": BIRTH})
+    form = opened["Location"]
+    refused = desk.post(form, {"action": "consent_confirm", "code": "123456"})
+    assert refused.status_code == 400 and "Chưa gửi mã xác nhận" in refused.content.decode()
+    desk.post(form, {"action": "consent_code"})
+    assert "Xác nhận mã" in desk.get(form).content.decode()
+    done = desk.post(form, {"action": "consent_confirm", "code": _code_sent_to(PARENT_ID)})
+    assert done.status_code == 302
+    assert "dữ liệu đã được điền sẵn" in desk.get(form).content.decode()

@@ -97,7 +97,20 @@ def open_walk_in(tq, **extra) -> Dossier:
     dossier = counter.open_at_counter(
         tq.officer, procedure_code=BIRTH, qr=FATHER_QR, data=birth_data(), **extra
     )
-    return counter.record_registry_consent(tq.officer, dossier.draft_ref)
+    return registry_consent(tq.officer, dossier)
+
+
+def registry_consent(officer, dossier: Dossier) -> Dossier:
+    """The person signs their consent to the registry reads at the counter."""
+    signed = counter.record_signature_consent(
+        officer,
+        procedure_code=dossier.procedure_code,
+        personal_id=dossier.applicant_id,
+        signature_name="ky.png",
+        signature=_png(),
+        scope="registry",
+    )
+    return counter.record_registry_consent(officer, dossier.draft_ref, consent_id=signed.id)
 
 
 def test_a_walk_in_birth_registration_is_scanned_certified_and_received_at_once(tq):
@@ -288,7 +301,7 @@ def test_with_consent_the_person_owns_the_assisted_dossier_and_the_helper_loses_
     draft = counter.start_assisted(
         tq.team, consent_id=consent.id, receiving_unit=TQ_CENTRE, data=birth_data()
     )
-    counter.record_registry_consent(tq.team, draft.draft_ref)
+    registry_consent(tq.team, draft)
     helper_as_applicant = dossiers.Applicant(
         subject_id=PARENT_ID, actor_id=TEAM_ID, basis="assisted"
     )

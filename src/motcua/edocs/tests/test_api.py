@@ -41,7 +41,7 @@ def send(client, staff, to, **extra):
         **extra,
     }
     return client.post(
-        f"{API}/documents", body, content_type="application/json", **auth(staff.clerk)
+        f"{API}/documents", body, content_type="application/json", **auth(staff.leader)
     )
 
 

@@ -22,7 +22,7 @@ SECRET_NOTE = "Danh sách lực lượng tham gia: MẬT-NỘI-DUNG-91C2".encode
 def send_secret(hanoi, hcmc, **extra):
     note = package.File("danh-sach.txt", "text/plain", SECRET_NOTE)
     return services.send(
-        me(hanoi.clerk),
+        me(hanoi.leader),
         draft(
             [hcmc.agency],
             hanoi.leader,

@@ -22,7 +22,7 @@ def states(document):
 
 
 def test_send_deliver_register_assign_answer_across_two_provinces(hanoi, hcmc):
-    sent = services.send(me(hanoi.clerk), draft([hcmc.agency], hanoi.leader))
+    sent = services.send(me(hanoi.leader), draft([hcmc.agency], hanoi.leader))
     assert sent.number_symbol == "01/STP-VP"
     assert sent.place == "Hà Nội"
     assert states(sent) == {hcmc.agency: "delivered"}
@@ -41,7 +41,7 @@ def test_send_deliver_register_assign_answer_across_two_provinces(hanoi, hcmc):
     assert sent.deliveries.get().assignee == hcmc.specialist
 
     answer = services.send(
-        me(hcmc.clerk),
+        me(hcmc.leader),
         draft(
             [hanoi.agency],
             hcmc.leader,
@@ -59,10 +59,10 @@ def test_send_deliver_register_assign_answer_across_two_provinces(hanoi, hcmc):
 
 
 def test_numbers_run_per_agency_year_and_type(hanoi, hcmc):
-    clerk = me(hanoi.clerk)
-    first = services.send(clerk, draft([hcmc.agency], hanoi.leader))
-    second = services.send(clerk, draft([hcmc.agency], hanoi.leader))
-    decision = services.send(clerk, draft([hcmc.agency], hanoi.leader, doc_type="quyet-dinh"))
+    leader = me(hanoi.leader)
+    first = services.send(leader, draft([hcmc.agency], hanoi.leader))
+    second = services.send(leader, draft([hcmc.agency], hanoi.leader))
+    decision = services.send(leader, draft([hcmc.agency], hanoi.leader, doc_type="quyet-dinh"))
     assert [first.number, second.number, decision.number] == [1, 2, 1]
     assert decision.number_symbol == "01/QĐ-STP"
     book = RegisterEntry.objects.filter(agency_code=hanoi.agency, book="out")
@@ -74,14 +74,14 @@ def test_numbers_run_per_agency_year_and_type(hanoi, hcmc):
 
 
 def test_a_failed_send_gives_its_number_back(hanoi, hcmc):
-    clerk = me(hanoi.clerk)
+    leader = me(hanoi.leader)
     with pytest.raises(InvalidInput):
-        services.send(clerk, draft([hcmc.agency], hanoi.leader, main_pdf=b"not a pdf"))
-    assert services.send(clerk, draft([hcmc.agency], hanoi.leader)).number == 1
+        services.send(leader, draft([hcmc.agency], hanoi.leader, main_pdf=b"not a pdf"))
+    assert services.send(leader, draft([hcmc.agency], hanoi.leader)).number == 1
 
 
 def test_sending_to_several_agencies_tracks_each_one(hanoi, hcmc, danang):
-    sent = services.send(me(hanoi.clerk), draft([hcmc.agency, danang.agency], hanoi.leader))
+    sent = services.send(me(hanoi.leader), draft([hcmc.agency, danang.agency], hanoi.leader))
     copy = services.incoming(me(danang.clerk)).get()
     services.return_document(me(danang.clerk), copy.pk, "Không thuộc thẩm quyền của Sở")
     assert states(sent) == {hcmc.agency: "delivered", danang.agency: "returned"}
@@ -91,7 +91,7 @@ def test_sending_to_several_agencies_tracks_each_one(hanoi, hcmc, danang):
 
 
 def test_returning_needs_a_reason_and_only_clerks_register(hanoi, hcmc):
-    services.send(me(hanoi.clerk), draft([hcmc.agency], hanoi.leader))
+    services.send(me(hanoi.leader), draft([hcmc.agency], hanoi.leader))
     copy = services.incoming(me(hcmc.clerk)).get()
     with pytest.raises(InvalidInput):
         services.return_document(me(hcmc.clerk), copy.pk, "  ")
@@ -111,14 +111,14 @@ def test_only_a_leader_of_the_issuing_agency_signs(hanoi, hcmc):
 
 
 def test_an_agency_cannot_see_documents_it_does_not_hold(hanoi, hcmc, danang):
-    sent = services.send(me(hanoi.clerk), draft([hcmc.agency], hanoi.leader))
+    sent = services.send(me(hanoi.leader), draft([hcmc.agency], hanoi.leader))
     with pytest.raises(DocumentNotFound):
         services.get(me(danang.clerk), sent.pk)
     assert not services.incoming(me(danang.clerk)).exists()
 
 
 def test_recall_reaches_the_recipients_copy(hanoi, hcmc):
-    sent = services.send(me(hanoi.clerk), draft([hcmc.agency], hanoi.leader))
+    sent = services.send(me(hanoi.leader), draft([hcmc.agency], hanoi.leader))
     services.recall(me(hanoi.clerk), sent.pk, "Ban hành nhầm nơi nhận")
     copy = services.incoming(me(hcmc.clerk)).get()
     assert (copy.status, copy.status_reason) == ("recalled", "Ban hành nhầm nơi nhận")
@@ -128,9 +128,9 @@ def test_recall_reaches_the_recipients_copy(hanoi, hcmc):
 
 
 def test_replace_issues_a_new_document_and_marks_the_old_one(hanoi, hcmc):
-    old = services.send(me(hanoi.clerk), draft([hcmc.agency], hanoi.leader))
+    old = services.send(me(hanoi.leader), draft([hcmc.agency], hanoi.leader))
     new = services.replace(
-        me(hanoi.clerk),
+        me(hanoi.leader),
         old.pk,
         draft([hcmc.agency], hanoi.leader, summary="V/v phối hợp xác minh (thay thế)"),
         "Sai thời hạn phối hợp",
@@ -144,14 +144,14 @@ def test_replace_issues_a_new_document_and_marks_the_old_one(hanoi, hcmc):
 
 
 def test_every_open_download_and_forward_is_audited(hanoi, hcmc, danang):
-    services.send(me(hanoi.clerk), draft([hcmc.agency], hanoi.leader))
+    services.send(me(hanoi.leader), draft([hcmc.agency], hanoi.leader))
     copy = services.incoming(me(hcmc.clerk)).get()
     opened = services.open_document(me(hcmc.specialist), copy.pk, purpose="xử lý")
     item, data = services.download(me(hcmc.specialist), copy.pk, 1)
     assert data.startswith(b"%PDF-") and item["role"] == "main"
     assert opened.files[0]["sha256"] == item["sha256"]
     slip = services.forward(
-        me(hcmc.clerk),
+        me(hcmc.leader),
         copy.pk,
         [danang.agency],
         signer_personal_id=hcmc.leader,
@@ -164,12 +164,12 @@ def test_every_open_download_and_forward_is_audited(hanoi, hcmc, danang):
     actions = list(AuditEntry.objects.filter(target_id=str(copy.pk)).values_list("action", "actor"))
     assert ("edocs.document.opened", hcmc.specialist) in actions
     assert ("edocs.file.downloaded", hcmc.specialist) in actions
-    assert ("edocs.document.forwarded", hcmc.clerk) in actions
+    assert ("edocs.document.forwarded", hcmc.leader) in actions
 
 
 def test_delivery_state_is_kept_when_an_answer_comes_without_registration(hanoi, hcmc):
-    sent = services.send(me(hanoi.clerk), draft([hcmc.agency], hanoi.leader))
+    sent = services.send(me(hanoi.leader), draft([hcmc.agency], hanoi.leader))
     copy = services.incoming(me(hcmc.clerk)).get()
-    services.send(me(hcmc.clerk), draft([hanoi.agency], hcmc.leader, answers=copy.pk))
+    services.send(me(hcmc.leader), draft([hanoi.agency], hcmc.leader, answers=copy.pk))
     # Not registered yet: answering does not skip the register.
     assert Delivery.objects.get(document=sent).state == "delivered"

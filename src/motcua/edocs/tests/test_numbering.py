@@ -19,7 +19,7 @@ from .conftest import draft, me
 def test_concurrent_sends_get_gap_free_unique_numbers_on_postgresql(hanoi, hcmc):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
-    clerk = me(hanoi.clerk)
+    leader = me(hanoi.leader)
     services.ensure_agency_key(hanoi.agency)
     services.ensure_agency_key(hcmc.agency)
     count = 6
@@ -31,7 +31,9 @@ def test_concurrent_sends_get_gap_free_unique_numbers_on_postgresql(hanoi, hcmc)
             barrier.wait()
             # One of them fails after taking its number: the number must come back.
             extra = {"main_pdf": b"not a pdf"} if n == 0 else {}
-            numbers.append(services.send(clerk, draft([hcmc.agency], hanoi.leader, **extra)).number)
+            numbers.append(
+                services.send(leader, draft([hcmc.agency], hanoi.leader, **extra)).number
+            )
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:

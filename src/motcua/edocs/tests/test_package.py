@@ -32,7 +32,7 @@ def rezip(items: dict[str, bytes]) -> bytes:
 def sent(hanoi, hcmc):
     attachment = package.File("bang-ke.csv", "text/csv", "số;họ tên\n1;Nguyễn Văn An\n".encode())
     return services.send(
-        me(hanoi.clerk), draft([hcmc.agency], hanoi.leader, attachments=[attachment])
+        me(hanoi.leader), draft([hcmc.agency], hanoi.leader, attachments=[attachment])
     )
 
 
@@ -130,7 +130,7 @@ def test_a_pdf_altered_after_its_pades_signature_is_refused(hanoi, hcmc):
     tampered = signed.replace(b"/Count 1", b"/Count 2", 1)
     assert tampered != signed
     meta = package.parse(
-        bytes(services.send(me(hanoi.clerk), draft([hcmc.agency], hanoi.leader)).package)
+        bytes(services.send(me(hanoi.leader), draft([hcmc.agency], hanoi.leader)).package)
     ).manifest["document"]
     meta = {**meta, "id": "00000000-0000-4000-8000-000000000001"}
     blob = services._build_package(

@@ -42,9 +42,19 @@ def test_compose_send_register_return_on_the_pages(client, hanoi, hcmc):
             "urgency": "urgent",
             "confidentiality": "normal",
             "body": "Thời gian: 8 giờ ngày 15/12.",
+            "intent": "prepare",
         },
     )
     assert sent.status_code == 302, sent.content.decode()[:2000]
+    assert not Document.objects.exists()  # submitted for signing: no number, no signature
+    client.logout()
+    login(client, hanoi.leader)
+    waiting = client.get("/van-ban/?so=du-thao").content.decode()
+    assert "Văn Thư" in waiting
+    page = client.get(sent["Location"]).content.decode()
+    assert "Mời dự hội nghị" in page and "Ký số và ban hành" in page
+    signed = client.post(sent["Location"], {"action": "sign"})
+    assert signed.status_code == 302, signed.content.decode()[:2000]
     outgoing = Document.objects.get(owner_agency=hanoi.agency)
     assert outgoing.number_symbol == "01/GM-STP"
 
@@ -70,8 +80,29 @@ def test_compose_send_register_return_on_the_pages(client, hanoi, hcmc):
 
 
 def test_another_agency_gets_not_found_and_anonymous_users_log_in(client, hanoi, hcmc, danang):
-    sent = services.send(me(hanoi.clerk), draft([hcmc.agency], hanoi.leader))
+    sent = services.send(me(hanoi.leader), draft([hcmc.agency], hanoi.leader))
     assert client.get(f"/van-ban/{sent.pk}/").status_code == 302
     login(client, danang.clerk)
     assert client.get(f"/van-ban/{sent.pk}/").status_code == 404
     assert client.get(f"/van-ban/{sent.pk}/tep/1/").status_code == 404
+
+
+def test_a_clerk_cannot_sign_in_the_leaders_name_on_the_pages(client, hanoi, hcmc):
+    login(client, hanoi.clerk)
+    form = {
+        "doc_type": "cong-van",
+        "summary": "V/v phối hợp xác minh",
+        "recipients": hcmc.agency,
+        "signer": hanoi.leader,
+        "signer_position": "Giám đốc",
+        "intent": "sign",
+    }
+    refused = client.post("/van-ban/soan/", form)
+    assert refused.status_code == 403
+    assert "Chỉ người ký tự ký số" in refused.content.decode()
+    prepared = client.post("/van-ban/soan/", {**form, "intent": "prepare"})
+    page = client.get(prepared["Location"]).content.decode()
+    assert "Ký số và ban hành" not in page and "Đang chờ" in page
+    stolen = client.post(prepared["Location"], {"action": "sign"})
+    assert stolen.status_code == 403
+    assert not Document.objects.exists()

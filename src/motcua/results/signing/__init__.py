@@ -11,6 +11,7 @@ import contextlib
 import importlib
 import io
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from asn1crypto import x509 as asn1_x509
@@ -25,6 +26,20 @@ from ..keystore import Signatory
 DEFAULT = "local"
 _REGISTRY: dict[str, type[SigningProvider]] = {}
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Activation:
+    """What the signer gives, at the moment of signing, to release their remote key
+    (signature activation data): a PIN and/or a one-time code. Never stored or logged."""
+
+    pin: str = ""
+    otp: str = ""
+
+    def csc_fields(self) -> dict[str, str]:
+        """The fields of a CSC credentials/authorize request that carry it."""
+        fields = {"PIN": self.pin, "OTP": self.otp}
+        return {k: v for k, v in fields.items() if v}
 
 
 class SigningProvider(abc.ABC):
@@ -42,6 +57,7 @@ class SigningProvider(abc.ABC):
         signatory: Signatory,
         metadata: signers.PdfSignatureMetadata,
         timestamper: TimeStamper | None,
+        activation: Activation | None = None,
     ) -> bytes: ...
 
     def trust_roots(self) -> list[asn1_x509.Certificate]:

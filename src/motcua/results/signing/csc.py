@@ -34,7 +34,7 @@ from pyhanko.sign.timestamps import TimeStamper
 
 from ..errors import CertificateRevoked, SigningFailed
 from ..keystore import Signatory
-from . import SigningProvider, pades_sign, register, run
+from . import Activation, SigningProvider, pades_sign, register, run
 
 API_VERSION = "v2"
 DIGEST = "sha256"
@@ -71,10 +71,15 @@ class _V2Authorization(CSCAuthorizationManager):
     """Signature activation data from credentials/authorize, bound to the hashes (SCAL 2)."""
 
     def __init__(
-        self, session_info: CSCServiceSessionInfo, info: CSCCredentialInfo, http: Any
+        self,
+        session_info: CSCServiceSessionInfo,
+        info: CSCCredentialInfo,
+        http: Any,
+        activation: Activation | None = None,
     ) -> None:
         super().__init__(session_info, info)
         self.http = http
+        self.activation = activation or Activation()
 
     async def authorize_signature(self, hash_b64s: list[str]) -> CSCAuthorizationInfo:
         body = {
@@ -82,8 +87,21 @@ class _V2Authorization(CSCAuthorizationManager):
             "numSignatures": len(hash_b64s),
             "hashes": hash_b64s,
             "hashAlgorithmOID": algos.DigestAlgorithmId(DIGEST).dotted,
+            **self.activation.csc_fields(),
         }
-        data = await _post(self.http, self.csc_session_info, "credentials/authorize", body)
+        try:
+            data = await _post(
+                self.http, self.csc_session_info, "credentials/authorize", body, quiet=True
+            )
+        except aiohttp.ClientResponseError as exc:
+            if exc.status in (400, 401, 403):
+                raise SigningFailed(
+                    "Dịch vụ ký số từ xa từ chối ủy quyền ký: mã PIN hoặc mã OTP của người ký "
+                    "không đúng hoặc đã hết hạn."
+                ) from exc
+            raise SigningFailed(
+                "Dịch vụ ký số từ xa không trả lời (credentials/authorize)."
+            ) from exc
         return self.parse_csc_auth_response(data)
 
 
@@ -105,8 +123,14 @@ class _V2Signer(CSCSigner):
 
 
 async def _post(
-    http: Any, session_info: CSCServiceSessionInfo, endpoint: str, body: dict[str, Any]
+    http: Any,
+    session_info: CSCServiceSessionInfo,
+    endpoint: str,
+    body: dict[str, Any],
+    *,
+    quiet: bool = False,
 ) -> dict[str, Any]:
+    """POST a CSC call; `quiet` lets an HTTP error status through to the caller."""
     try:
         async with http.post(
             session_info.endpoint_url(endpoint),
@@ -115,6 +139,10 @@ async def _post(
             raise_for_status=True,
         ) as response:
             data = await response.json()
+    except aiohttp.ClientResponseError:
+        if quiet:
+            raise
+        raise SigningFailed(f"Dịch vụ ký số từ xa không trả lời ({endpoint}).") from None
     except aiohttp.ClientError as exc:
         raise SigningFailed(f"Dịch vụ ký số từ xa không trả lời ({endpoint}).") from exc
     if not isinstance(data, dict):
@@ -174,8 +202,9 @@ class CscProvider(SigningProvider):
         signatory: Signatory,
         metadata: signers.PdfSignatureMetadata,
         timestamper: TimeStamper | None,
+        activation: Activation | None = None,
     ) -> bytes:
-        return run(self._sign(pdf, signatory, metadata, timestamper))
+        return run(self._sign(pdf, signatory, metadata, timestamper, activation))
 
     async def _sign(
         self,
@@ -183,6 +212,7 @@ class CscProvider(SigningProvider):
         signatory: Signatory,
         metadata: signers.PdfSignatureMetadata,
         timestamper: TimeStamper | None,
+        activation: Activation | None,
     ) -> bytes:
         conf = config()
         timeout = aiohttp.ClientTimeout(total=conf.timeout)
@@ -218,7 +248,7 @@ class CscProvider(SigningProvider):
                     },
                 )
             )
-            signer = _V2Signer(http, _V2Authorization(session_info, info, http))
+            signer = _V2Signer(http, _V2Authorization(session_info, info, http, activation))
             try:
                 return await pades_sign(
                     pdf, signer, dataclasses.replace(metadata, md_algorithm=DIGEST), timestamper

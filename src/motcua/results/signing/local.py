@@ -11,7 +11,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from .. import keystore
-from . import SigningProvider, pades_sign, register, run
+from . import Activation, SigningProvider, pades_sign, register, run
 
 CONTAINER_BYTES = 8192
 
@@ -35,6 +35,7 @@ class LocalProvider(SigningProvider):
         signatory: keystore.Signatory,
         metadata: signers.PdfSignatureMetadata,
         timestamper: TimeStamper | None,
+        activation: Activation | None = None,  # the local key is held by the server
     ) -> bytes:
         record = keystore.certificate_for_signing(signatory)
         key = keystore.private_key(record)

@@ -77,6 +77,8 @@ class FakeCsc:
         )
         self.calls: list[str] = []
         self.sads: set[str] = set()
+        self.authorizations: list[dict] = []
+        self.otp = ""  # when set, credentials/authorize needs this one-time code
 
     def handle(self, path: str, body: bytes, auth: str) -> tuple[int, dict]:
         self.calls.append(path)
@@ -103,6 +105,9 @@ class FakeCsc:
                 "multisign": 1,
             }
         if path == "/csc/v2/credentials/authorize":
+            self.authorizations.append(data)
+            if self.otp and data.get("OTP") != self.otp:
+                return 400, {"error": "invalid_otp"}
             sad = f"sad-{len(self.sads)}"
             self.sads.add(sad)
             return 200, {"SAD": sad, "expiresIn": 300}
@@ -184,3 +189,18 @@ def test_a_refused_client_is_a_signing_failure(fake_csc, leader, settings):
     settings.RESULTS_CSC = {**settings.RESULTS_CSC, "CLIENT_SECRET": "wrong"}
     with pytest.raises(SigningFailed):
         services.sign_pdf(b"%PDF-1.7", signer_personal_id=leader)
+
+
+def test_the_signers_one_time_code_releases_the_remote_key(fake_csc, leader):
+    from motcua.results.errors import SigningFailed
+    from motcua.results.signing import Activation
+
+    fake_csc.otp = "246810"
+    pdf = render_document(title="Văn bản thử", issuer="UBND", rows=[("Số", "1")])
+    with pytest.raises(SigningFailed, match="mã OTP"):
+        services.sign_pdf(pdf, signer_personal_id=leader)
+    with pytest.raises(SigningFailed, match="mã OTP"):
+        services.sign_pdf(pdf, signer_personal_id=leader, activation=Activation(otp="000000"))
+    signed = services.sign_pdf(pdf, signer_personal_id=leader, activation=Activation(otp="246810"))
+    assert fake_csc.authorizations[-1]["OTP"] == "246810"
+    assert services.verify_pdf(signed).signature_intact
