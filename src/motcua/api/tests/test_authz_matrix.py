@@ -200,6 +200,7 @@ def _build() -> World:
         "agency_code": dossier_world.WARD_CENTRE,
         "service_id": "population.person.basic",
         "document_id": "00000000-0000-4000-8000-000000000000",  # an edoc of nobody
+        "draft_id": "00000000-0000-4000-8000-000000000001",  # a draft of nobody
         "bundle_reference": "B-NONE",
         "index": "0",
     }
