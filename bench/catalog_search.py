@@ -11,6 +11,7 @@ same database with gunicorn on 127.0.0.1 and times GET /api/v1/procedures over H
 from __future__ import annotations
 
 import argparse
+import base64
 import logging
 import os
 import secrets
@@ -278,6 +279,7 @@ def server_env(db_env: dict[str, str], extra: list[str]) -> dict[str, str]:
         **db_env,
         "DJANGO_SETTINGS_MODULE": "motcua.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "MOTCUA_FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         # Required by production settings (https only); no link is followed in a bench.

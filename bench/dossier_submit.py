@@ -14,6 +14,7 @@ an `Idempotency-Key`; then runs pgbench with the same writes at the same concurr
 from __future__ import annotations
 
 import argparse
+import base64
 import cProfile
 import io
 import json
@@ -707,7 +708,13 @@ def bench_http(
     tokens: dict[str, str],
     sessions: dict[str, str],
 ) -> dict[str, Any]:
-    env = server_env(db_env, [f"DJANGO_SECRET_KEY={os.environ['DJANGO_SECRET_KEY']}"])
+    env = server_env(
+        db_env,
+        [
+            f"DJANGO_SECRET_KEY={os.environ['DJANGO_SECRET_KEY']}",
+            f"MOTCUA_FIELD_ENCRYPTION_KEYS={os.environ['MOTCUA_FIELD_ENCRYPTION_KEYS']}",
+        ],
+    )
     env["MOTCUA_VAR_DIR"] = str(workdir)
     # A worker's first request imports the whole site (no bytecode written here, on a shared
     # machine): more than gunicorn's default 30 s when the CPUs are busy.
@@ -1098,6 +1105,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # with gunicorn, so that the sessions made here are valid there.
     os.environ["MOTCUA_VAR_DIR"] = str(workdir)
     os.environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+    os.environ["MOTCUA_FIELD_ENCRYPTION_KEYS"] = base64.urlsafe_b64encode(
+        secrets.token_bytes(32)
+    ).decode()
     try:
         with throwaway_database(args, workdir) as db_env:
             sys.path.insert(0, str(SRC))

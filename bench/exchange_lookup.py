@@ -16,6 +16,7 @@ settings (DEBUG off) and throwaway secrets."""
 from __future__ import annotations
 
 import argparse
+import base64
 import multiprocessing as mp
 import os
 import random
@@ -79,6 +80,7 @@ def _production_env() -> dict[str, str]:
     env = {
         "DJANGO_SETTINGS_MODULE": "motcua.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "MOTCUA_FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         # Required by production settings (https only); no link is followed in a bench.

@@ -110,6 +110,7 @@ def _production(public: str | None) -> subprocess.CompletedProcess[str]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "motcua.settings.production",
         "DJANGO_SECRET_KEY": "x" * 50,
+        "MOTCUA_FIELD_ENCRYPTION_KEYS": "8Z1-BUDmF3Ek0q7eJ6sU1Xgq7zE1C5a8sQG3vI9o2aA=",
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
         "OIDC_RSA_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nunused\n-----END PRIVATE KEY-----",
     }
