@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import field_validator
 
-from motcua.core.paging import Page, PageQuery, sliced
+from motcua.core.paging import Page, PageQuery, page, sliced
 from motcua.core.problems import ERRORS, Problem
 
 from . import auth, selectors, services
@@ -114,10 +114,10 @@ class ConsentOut(Schema):
         return obj.service.code if obj.service else None
 
 
-@router.get("/services", response={200: list[ServiceOut], **PROBLEMS})
-def list_services(request: HttpRequest) -> list[DataService]:
+@router.get("/services", response={200: Page[ServiceOut], **PROBLEMS})
+def list_services(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
     """Dịch vụ dữ liệu đang được công bố (the published data services)."""
-    return list(DataService.objects.filter(active=True).order_by("code"))
+    return page(DataService.objects.filter(active=True).order_by("code"), params)
 
 
 @router.post(
@@ -180,10 +180,13 @@ def access_history(
     return sliced(items, total, page)
 
 
-@router.get("/people/{personal_id}/consents", response={200: list[ConsentOut], **PROBLEMS})
-def list_consents(request: HttpRequest, personal_id: str) -> list[Consent]:
+@router.get("/people/{personal_id}/consents", response={200: Page[ConsentOut], **PROBLEMS})
+def list_consents(
+    request: HttpRequest, personal_id: str, params: Query[PageQuery]
+) -> dict[str, Any]:
+    """Sự đồng ý tôi đã cho, mới nhất trước (kể cả đã rút lại)."""
     _own(request, personal_id)
-    return list(selectors.consents_of(personal_id))
+    return page(selectors.consents_of(personal_id), params)
 
 
 @router.post("/people/{personal_id}/consents", response={201: ConsentOut, **PROBLEMS})
