@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from motcua.core.paging import Page, PageQuery, sliced
 from motcua.core.problems import ERRORS, Problem
 from motcua.dossiers import services as dossiers
 from motcua.dossiers.api import FileOut, file_out
@@ -38,7 +39,7 @@ class CaseTaskOut(Schema):
     late: bool
 
 
-class QueueQuery(Schema):
+class QueueQuery(PageQuery):
     scope: str = Field(
         "mine", pattern="^(mine|unit)$", description="mine: của tôi; unit: cả đơn vị"
     )
@@ -122,11 +123,14 @@ def case_out(case: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/queue", response={200: list[CaseTaskOut], **PROBLEMS})
+@router.get("/queue", response={200: Page[CaseTaskOut], **PROBLEMS})
 def queue(request: HttpRequest, params: Query[QueueQuery]) -> Any:
     """Hàng đợi: việc của tôi (đã nhận hoặc chưa ai nhận ở vai trò của tôi) hoặc của cả đơn vị
     (lãnh đạo), theo hạn xử lý."""
-    return workflow.queue(_official(request), scope=params.scope)
+    total, tasks = workflow.queue_page(
+        _official(request), scope=params.scope, limit=params.limit, offset=params.offset
+    )
+    return sliced(tasks, total, params)
 
 
 @router.get("/dossiers/{code}", response={200: CaseOut, **PROBLEMS})

@@ -24,6 +24,7 @@ from motcua.identity.models import Official
 from .oidc import SESSION_OFFICIAL, backoffice_rp
 
 ROLE_NAMES = dict(Official.Role.choices)
+QUEUE_PAGE = 50  # tasks per page of the queue
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -102,15 +103,31 @@ def queue(request: HttpRequest) -> HttpResponse:
     roles = [ROLE_NAMES.get(r, r) for r in official.get("roles", [])]
     workflow = _workflow()
     scope = "unit" if request.GET.get("pham-vi") == "don-vi" else "mine"
-    error = ""
     try:
-        tasks = workflow.queue(_ref(request), scope=scope)
+        page = max(1, int(request.GET.get("trang", "1")))
+    except ValueError:
+        page = 1
+    error, total = "", 0
+    try:
+        total, tasks = workflow.queue_page(
+            _ref(request), scope=scope, limit=QUEUE_PAGE, offset=(page - 1) * QUEUE_PAGE
+        )
     except DomainError as exc:
         tasks, error = [], exc.detail
     return render(
         request,
         "backoffice/queue.html",
-        {"official": official, "roles": roles, "tasks": tasks, "scope": scope, "error": error},
+        {
+            "official": official,
+            "roles": roles,
+            "tasks": tasks,
+            "scope": scope,
+            "error": error,
+            "total": total,
+            "page_number": page,
+            "pages": max(1, -(-total // QUEUE_PAGE)),
+            "scope_query": "pham-vi=don-vi&" if scope == "unit" else "",
+        },
     )
 
 

@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from motcua.core.errors import InvalidInput
+from motcua.core.paging import Page, PageQuery, page
 from motcua.core.problems import ERRORS, Problem
 from motcua.identity.api_auth import OfficialAuth, context_of
 
@@ -166,7 +167,7 @@ def _activation(payload: SignIn) -> Any:
     return Activation(pin=payload.pin, otp=payload.otp)
 
 
-class BoxQuery(Schema):
+class BoxQuery(PageQuery):
     box: str = Field("incoming", pattern="^(incoming|outgoing)$")
 
 
@@ -308,29 +309,30 @@ def _send_draft(payload: SendIn) -> services.Draft:
     )
 
 
-@router.get("/keys/{agency_code}", response={200: list[KeyOut], **PROBLEMS}, auth=None)
-def keys(request: HttpRequest, agency_code: str) -> Any:
+def _key_out(k: Any) -> dict[str, Any]:
+    return {
+        "agency_code": k.agency_code,
+        "version": k.version,
+        "sign_public": crypto.b64(bytes(k.sign_public)),
+        "encrypt_public": crypto.b64(bytes(k.encrypt_public)),
+        "fingerprint": crypto.fingerprint(bytes(k.sign_public), bytes(k.encrypt_public)),
+        "created_at": k.created_at,
+        "retired_at": k.retired_at,
+    }
+
+
+@router.get("/keys/{agency_code}", response={200: Page[KeyOut], **PROBLEMS}, auth=None)
+def keys(request: HttpRequest, agency_code: str, params: Query[PageQuery]) -> Any:
     """Danh bạ khóa công khai của một cơ quan (mọi phiên bản, mới nhất trước)."""
-    return [
-        {
-            "agency_code": k.agency_code,
-            "version": k.version,
-            "sign_public": crypto.b64(bytes(k.sign_public)),
-            "encrypt_public": crypto.b64(bytes(k.encrypt_public)),
-            "fingerprint": crypto.fingerprint(bytes(k.sign_public), bytes(k.encrypt_public)),
-            "created_at": k.created_at,
-            "retired_at": k.retired_at,
-        }
-        for k in services.key_directory(agency_code)
-    ]
+    return page(services.key_directory(agency_code), params, _key_out)
 
 
-@router.get("/documents", response={200: list[EdocDocumentOut], **PROBLEMS})
+@router.get("/documents", response={200: Page[EdocDocumentOut], **PROBLEMS})
 def documents(request: HttpRequest, params: Query[BoxQuery]) -> Any:
     """Văn bản đến hoặc văn bản đi của cơ quan, mới nhất trước."""
     me = _me(request)
     found = services.incoming(me) if params.box == "incoming" else services.outgoing(me)
-    return [document_out(d) for d in found[:200]]
+    return page(found.order_by("-created_at", "pk"), params, document_out)
 
 
 @router.post("/documents", response={201: EdocDocumentOut, **PROBLEMS})

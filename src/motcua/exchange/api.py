@@ -17,7 +17,7 @@ from ninja.utils import check_csrf
 from pydantic import field_validator
 
 from motcua.core.errors import DomainError, PermissionDenied
-from motcua.core.paging import Page, PageQuery, sliced
+from motcua.core.paging import Page, PageQuery, page, sliced
 from motcua.core.problems import ERRORS, Problem
 from motcua.identity.api_auth import CONSENTS, EXCHANGE_HISTORY, CitizenAuth, RequestContext
 
@@ -128,10 +128,10 @@ class ConsentOut(Schema):
         return obj.service.code if obj.service else None
 
 
-@router.get("/services", response={200: list[ServiceOut], **PROBLEMS})
-def list_services(request: HttpRequest) -> list[DataService]:
+@router.get("/services", response={200: Page[ServiceOut], **PROBLEMS})
+def list_services(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
     """Dịch vụ dữ liệu đang được công bố (the published data services)."""
-    return list(DataService.objects.filter(active=True).order_by("code"))
+    return page(DataService.objects.filter(active=True).order_by("code"), params)
 
 
 @router.post(
@@ -223,11 +223,14 @@ def access_history(
 @router.get(
     "/people/{personal_id}/consents",
     auth=person_auth(CONSENTS),
-    response={200: list[ConsentOut], **PROBLEMS},
+    response={200: Page[ConsentOut], **PROBLEMS},
 )
-def list_consents(request: HttpRequest, personal_id: str) -> list[Consent]:
+def list_consents(
+    request: HttpRequest, personal_id: str, params: Query[PageQuery]
+) -> dict[str, Any]:
+    """Sự đồng ý tôi đã cho, mới nhất trước (kể cả đã rút lại)."""
     _own(request, personal_id)
-    return list(selectors.consents_of(personal_id))
+    return page(selectors.consents_of(personal_id), params)
 
 
 @router.post(

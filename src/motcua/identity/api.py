@@ -7,10 +7,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from motcua.core.errors import PermissionDenied
+from motcua.core.paging import Page, PageQuery, page
 from motcua.core.problems import ERRORS, Problem
 
 from . import services
@@ -104,19 +105,19 @@ def _self(request: HttpRequest) -> tuple[RequestContext, Account]:
 @router.get(
     "/acting-options",
     auth=CitizenAuth(scopes=[MANDATES]),
-    response={200: list[ActingOptionOut], **PROBLEMS},
+    response={200: Page[ActingOptionOut], **PROBLEMS},
 )
-def acting_options(request: HttpRequest) -> list[Any]:
+def acting_options(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
     """Những người, tổ chức tôi có thể thực hiện thay (cho token exchange)."""
-    return services.acting_options(_self(request)[1])
+    return page(services.acting_options(_self(request)[1]), params)
 
 
 @router.get(
-    "/mandates", auth=CitizenAuth(scopes=[MANDATES]), response={200: list[MandateOut], **PROBLEMS}
+    "/mandates", auth=CitizenAuth(scopes=[MANDATES]), response={200: Page[MandateOut], **PROBLEMS}
 )
-def list_mandates(request: HttpRequest) -> list[Mandate]:
-    """Ủy quyền tôi đã cho."""
-    return services.mandates_given(_self(request)[1])
+def list_mandates(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
+    """Ủy quyền tôi đã cho, mới nhất trước."""
+    return page(services.mandates_given(_self(request)[1]), params)
 
 
 @router.post(

@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
+from motcua.core.paging import Page, PageQuery, page
 from motcua.core.problems import ERRORS, Problem
 from motcua.identity.api_auth import OfficialAuth, context_of
 
@@ -92,7 +93,7 @@ def unit(request: HttpRequest, code: str, params: Query[PeriodQuery]) -> Any:
     }
 
 
-class TaskQuery(Schema):
+class TaskQuery(PageQuery):
     late: bool | None = Field(None, description="true: chỉ nhiệm vụ trễ hạn")
 
 
@@ -118,28 +119,33 @@ class PlanTaskOut(Schema):
     evidence: list[EvidenceOut]
 
 
-@router.get("/tasks", response={200: list[PlanTaskOut], **PROBLEMS})
+def _task_out(t: Any) -> dict[str, Any]:
+    return {
+        **{k: getattr(t, k) for k in PlanTaskOut.model_fields if k not in ("late", "evidence")},
+        "late": services.is_late(t),
+        "evidence": [
+            {"link": e.link or e.file.name, "note": e.note, "added_at": e.added_at}
+            for e in t.evidence.all()
+        ],
+    }
+
+
+@router.get("/tasks", response={200: Page[PlanTaskOut], **PROBLEMS})
 def tasks(request: HttpRequest, params: Query[TaskQuery]) -> Any:
     """Nhiệm vụ của kế hoạch giao cho đơn vị của cán bộ (tất cả với Trung tâm quốc gia);
     `late=true`: quá hạn mà chưa có sản phẩm đầu ra được xác nhận, dù báo cáo thế nào."""
     viewer = _viewer(request)
     found = selectors.tasks(late=params.late, unit=None if viewer.national else viewer.home)
-    return [
-        {
-            **{k: getattr(t, k) for k in PlanTaskOut.model_fields if k not in ("late", "evidence")},
-            "late": services.is_late(t),
-            "evidence": [
-                {"link": e.link or e.file.name, "note": e.note, "added_at": e.added_at}
-                for e in t.evidence.all()
-            ],
-        }
-        for t in found
-    ]
+    return page(found, params, _task_out)
 
 
 class OpenQuery(Schema):
     level: str = Field("province", pattern="^(province|commune)$")
     period: str = Field("", max_length=10, description=PERIOD_DOC)
+
+
+class OpenPageQuery(OpenQuery, PageQuery):
+    """The JSON form pages; the CSV form is the whole table."""
 
 
 class OpenRow(Schema):
@@ -171,11 +177,11 @@ def _open_rows(params: OpenQuery) -> list[dict[str, Any]]:
     return selectors.open_data(params.level, selectors.period(params.period))
 
 
-@open_data_router.get("/indexes.json", response={200: list[OpenRow], **ERRORS}, auth=None)
-def indexes_json(request: HttpRequest, params: Query[OpenQuery]) -> Any:
-    """Số liệu mở theo tỉnh hoặc xã trong kỳ: số hồ sơ và chỉ số (không có dữ liệu cá nhân;
-    ô dưới ngưỡng để trống: null)."""
-    return _open_rows(params)
+@open_data_router.get("/indexes.json", response={200: Page[OpenRow], **ERRORS}, auth=None)
+def indexes_json(request: HttpRequest, params: Query[OpenPageQuery]) -> Any:
+    """Số liệu mở theo tỉnh hoặc xã trong kỳ, theo trang: số hồ sơ và chỉ số (không có dữ
+    liệu cá nhân; ô dưới ngưỡng để trống: null). Cả bảng một lần: `indexes.csv`."""
+    return page(_open_rows(params), params)
 
 
 @open_data_router.get("/indexes.csv", response={200: str, **ERRORS}, auth=None)

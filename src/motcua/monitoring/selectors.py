@@ -335,13 +335,16 @@ def late_tasks(*, unit: str | None = None, limit: int = 200) -> list[PlanTask]:
 
 
 def tasks(*, late: bool | None = None, unit: str | None = None) -> list[PlanTask]:
+    """Every task of the plan (assigned to `unit`), by deadline; `late`: only the late ones
+    (True) or only the others (False). Not capped: callers page."""
+    rows = PlanTask.objects.order_by("deadline", "code").prefetch_related("evidence")
+    today = timezone.localdate()
     if late:
-        return late_tasks(unit=unit, limit=1000)
-    found = list(PlanTask.objects.order_by("deadline", "code").prefetch_related("evidence"))
+        rows = rows.filter(output_verified=False, deadline__lt=today)
+    found = list(rows)
     if unit and unit != NATIONAL:
         found = [t for t in found if _assigned(t, unit)]
     if late is False:
-        today = timezone.localdate()
         found = [t for t in found if not (t.deadline < today and not t.output_verified)]
     return found
 

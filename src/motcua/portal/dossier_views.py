@@ -28,6 +28,8 @@ from .context import PortalUser, citizen_required
 from .forms_render import form_rows, parse_post
 from .oidc import SESSION_ACTING
 
+MY_DOSSIERS_PAGE = 50  # dossiers per page of "Hồ sơ của tôi"
+
 
 def _applicant(request: HttpRequest) -> dossiers.Applicant:
     user: PortalUser = request.portal_user  # type: ignore[attr-defined]
@@ -208,12 +210,26 @@ def receipt_pdf(request: HttpRequest, reference: str) -> HttpResponse:
 
 @citizen_required
 def my_dossiers(request: HttpRequest) -> HttpResponse:
+    """Every dossier of the applicant, newest first, `MY_DOSSIERS_PAGE` a page (`?trang=`)."""
     applicant = _applicant(request)
+    found = dossiers.mine_query(applicant)
+    total = found.count()
+    pages = max(1, -(-total // MY_DOSSIERS_PAGE))
+    try:
+        page = min(pages, max(1, int(request.GET.get("trang", "1"))))
+    except ValueError:
+        page = 1
+    start = (page - 1) * MY_DOSSIERS_PAGE
     return render(
         request,
         "portal/my_dossiers.html",
         {
-            "dossiers": [(d, dossiers.next_step(d)) for d in dossiers.mine(applicant)],
+            "dossiers": [
+                (d, dossiers.next_step(d)) for d in found[start : start + MY_DOSSIERS_PAGE]
+            ],
+            "total": total,
+            "page_number": page,
+            "pages": pages,
             "to_confirm": dossiers.awaiting_my_confirmation(applicant.actor_id),
         },
     )

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from motcua.core.paging import Page, PageQuery, page, sliced
 from motcua.core.problems import ERRORS
 
 from . import modules, quality
@@ -40,23 +41,20 @@ class ReportQuery(Schema):
     province: str | None = Field(None, description="mã tỉnh 2 chữ số; trống: cả nước")
 
 
-class FailingQuery(Schema):
+class FailingQuery(PageQuery):
     registry: str = Field(examples=["population"])
     rule: str = Field(examples=["correct"])
     province: str | None = None
-    limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    limit: int = Field(100, ge=1, le=1000, description="số mã tối đa một trang")
 
 
-class FailingOut(Schema):
+class FailingOut(Page[int | str]):
+    """`items`: mã nội bộ của bản ghi lỗi (không chứa dữ liệu cá nhân); với `shared`: tên
+    thuộc tính chưa được chia sẻ."""
+
     registry: str
     rule: str
     province: str | None
-    total: int
-    ids: list[int | str] = Field(
-        description="mã nội bộ của bản ghi lỗi (không chứa dữ liệu cá nhân); với `shared`: "
-        "tên thuộc tính chưa được chia sẻ"
-    )
 
 
 class DatabaseOut(Schema):
@@ -64,10 +62,11 @@ class DatabaseOut(Schema):
     name: str
 
 
-@router.get("/", response={200: list[DatabaseOut], **ERRORS})
-def list_registries(request: HttpRequest) -> list[dict[str, str]]:
+@router.get("/", response={200: Page[DatabaseOut], **ERRORS})
+def list_registries(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
     """Các cơ sở dữ liệu quốc gia (the national databases)."""
-    return [{"id": key, "name": name} for key, name in modules.NATIONAL_DATABASES.items()]
+    databases = [{"id": key, "name": name} for key, name in modules.NATIONAL_DATABASES.items()]
+    return page(databases, params)
 
 
 @router.get("/quality", response={200: ReportOut, **ERRORS})
@@ -96,9 +95,8 @@ def failing_records(request: HttpRequest, params: Query[FailingQuery]) -> dict[s
         params.registry, params.rule, params.province or None, params.limit, params.offset
     )
     return {
+        **sliced(ids, total, params),
         "registry": params.registry,
         "rule": params.rule,
         "province": params.province or None,
-        "total": total,
-        "ids": ids,
     }

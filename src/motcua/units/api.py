@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from motcua.core.paging import MAX_LIMIT, Page, PageQuery, page
 from motcua.core.problems import ERRORS
 
 from . import selectors
@@ -34,43 +37,40 @@ class UnitHit(Schema):
     province_name: str
 
 
-class SearchQuery(Schema):
+class SearchQuery(PageQuery):
     q: str = Field(min_length=1, max_length=100, description="tên, không cần dấu")
-    limit: int = Field(20, ge=1, le=100)
+    limit: int = Field(20, ge=1, le=MAX_LIMIT, description="số mục tối đa một trang")
 
 
-@router.get("/provinces", response={200: list[ProvinceOut], **ERRORS})
-def list_provinces(request: HttpRequest) -> list[Province]:
-    return list(selectors.provinces())
+@router.get("/provinces", response={200: Page[ProvinceOut], **ERRORS})
+def list_provinces(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
+    return page(selectors.provinces().order_by("code"), params)
 
 
-@router.get("/provinces/{code}/communes", response={200: list[CommuneOut], **ERRORS})
-def list_communes(request: HttpRequest, code: str) -> list[Commune]:
-    return list(selectors.communes_of(code))
+@router.get("/provinces/{code}/communes", response={200: Page[CommuneOut], **ERRORS})
+def list_communes(request: HttpRequest, code: str, params: Query[PageQuery]) -> dict[str, Any]:
+    return page(selectors.communes_of(code).order_by("code"), params)
 
 
-@router.get("/search", response={200: list[UnitHit], **ERRORS})
-def search_units(request: HttpRequest, params: Query[SearchQuery]) -> list[UnitHit]:
-    hits = []
-    for unit in selectors.search_units(params.q, params.limit):
-        if isinstance(unit, Province):
-            hits.append(
-                UnitHit(
-                    kind="province",
-                    code=unit.code,
-                    name=unit.name,
-                    province_code=unit.code,
-                    province_name=unit.name,
-                )
-            )
-        else:
-            hits.append(
-                UnitHit(
-                    kind="commune",
-                    code=unit.code,
-                    name=unit.name,
-                    province_code=unit.province.code,
-                    province_name=unit.province.name,
-                )
-            )
-    return hits
+def _hit(unit: Province | Commune) -> UnitHit:
+    if isinstance(unit, Province):
+        return UnitHit(
+            kind="province",
+            code=unit.code,
+            name=unit.name,
+            province_code=unit.code,
+            province_name=unit.name,
+        )
+    return UnitHit(
+        kind="commune",
+        code=unit.code,
+        name=unit.name,
+        province_code=unit.province.code,
+        province_name=unit.province.name,
+    )
+
+
+@router.get("/search", response={200: Page[UnitHit], **ERRORS})
+def search_units(request: HttpRequest, params: Query[SearchQuery]) -> dict[str, Any]:
+    """Đơn vị hành chính theo tên, khớp nhất trước."""
+    return page(selectors.ranked_units(params.q), params, _hit)

@@ -33,8 +33,13 @@ def communes_of(province_code: str) -> QuerySet[Commune]:
 
 
 def search_units(query: str, limit: int = 20) -> list[Province | Commune]:
-    """Provinces and communes whose name contains every word of `query`, ignoring case and
-    diacritics; exact and prefix matches first."""
+    """The `limit` best units of `ranked_units(query)`."""
+    return ranked_units(query)[:limit]
+
+
+def ranked_units(query: str) -> list[Province | Commune]:
+    """Every province and commune whose name contains every word of `query`, ignoring case
+    and diacritics; exact and prefix matches first (at most the 3,355 units: ranked here)."""
     words = fold(query).split()
     if not words:
         return []
@@ -44,7 +49,7 @@ def search_units(query: str, limit: int = 20) -> list[Province | Commune]:
     for word in words:
         province_qs = province_qs.filter(name_folded__contains=word)
         commune_qs = commune_qs.filter(name_folded__contains=word)
-    found: list[Province | Commune] = [*province_qs[:limit], *commune_qs[: limit * 5]]
+    found: list[Province | Commune] = [*province_qs, *commune_qs]
 
     def rank(unit: Province | Commune) -> tuple[int, int, str]:
         name = unit.name_folded
@@ -59,7 +64,7 @@ def search_units(query: str, limit: int = 20) -> list[Province | Commune]:
             score = 3
         return (score, len(name), unit.code)
 
-    return sorted(found, key=rank)[:limit]
+    return sorted(found, key=rank)
 
 
 def agencies_of(province_code: str, commune_code: str | None = None) -> QuerySet[Agency]:

@@ -64,10 +64,10 @@ def _owner(request: HttpRequest) -> RequestContext:
     return context
 
 
-@wallet_router.get("", response={200: list[DocumentOut], **PROBLEMS})
-def list_documents(request: HttpRequest) -> Any:
+@wallet_router.get("", response={200: Page[DocumentOut], **PROBLEMS})
+def list_documents(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     """Giấy tờ trong ví của chủ thể (of the subject acted for, when acting for someone)."""
-    return list(selectors.documents_of(_owner(request).subject_id))
+    return paged(selectors.documents_of(_owner(request).subject_id), page)
 
 
 @wallet_router.get(

@@ -8,7 +8,9 @@ from .models import InboxMessage, WalletDocument
 
 
 def documents_of(owner_id: str) -> QuerySet[WalletDocument]:
-    return WalletDocument.objects.filter(owner_id=owner_id).order_by("-issued_on", "-created_at")
+    return WalletDocument.objects.filter(owner_id=owner_id).order_by(
+        "-issued_on", "-created_at", "pk"
+    )
 
 
 def messages_of(recipient_id: str, *, unread_only: bool = False) -> QuerySet[InboxMessage]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from motcua.audit import services as audit
@@ -489,6 +489,22 @@ def queue(official: OfficialRef, *, scope: str = "mine", limit: int = 100) -> li
     roles; "unit": every open task of my units (leaders only)."""
     if not 1 <= limit <= QUEUE_MAX:
         raise InvalidInput(f"limit phải từ 1 đến {QUEUE_MAX}.", param="limit")
+    return list(_queue_query(official, scope)[:limit])
+
+
+def queue_page(
+    official: OfficialRef, *, scope: str = "mine", limit: int = 50, offset: int = 0
+) -> tuple[int, list[Task]]:
+    """The whole queue of `queue`, counted, `limit` tasks from `offset`."""
+    if not 1 <= limit <= QUEUE_MAX:
+        raise InvalidInput(f"limit phải từ 1 đến {QUEUE_MAX}.", param="limit")
+    if offset < 0:
+        raise InvalidInput("offset không được âm.", param="offset")
+    qs = _queue_query(official, scope)
+    return qs.count(), list(qs[offset : offset + limit])
+
+
+def _queue_query(official: OfficialRef, scope: str) -> QuerySet[Task]:
     qs = Task.objects.filter(state=Task.State.OPEN)
     if scope == "mine":
         qs = qs.filter(
@@ -501,7 +517,7 @@ def queue(official: OfficialRef, *, scope: str = "mine", limit: int = 100) -> li
         qs = qs.filter(unit__in=official.units)
     else:
         raise InvalidInput("scope phải là mine hoặc unit.", param="scope")
-    return list(qs.order_by("due_at", "seq")[:limit])
+    return qs.order_by("due_at", "seq")
 
 
 def allowed_actions(official: OfficialRef, task: Task | None) -> list[str]:

@@ -45,7 +45,10 @@ def test_the_wards_officer_sees_the_dossier_and_accepts_it(client, submitted):
     headers = official("001080000101", WARD_CENTRE, ["one_stop_officer"])
     queue = client.get("/api/v1/backoffice/queue", **headers)
     assert queue.status_code == 200, queue.content
-    assert [t["dossier_code"] for t in queue.json()] == [submitted.code]
+    assert queue.json()["total"] == 1
+    assert [t["dossier_code"] for t in queue.json()["items"]] == [submitted.code]
+    beyond = client.get("/api/v1/backoffice/queue", {"limit": 1, "offset": 1}, **headers).json()
+    assert (beyond["total"], beyond["items"]) == (1, [])
     case = client.get(f"/api/v1/backoffice/dossiers/{submitted.code}", **headers).json()
     assert "accept" in case["allowed_actions"]
     done = client.post(
@@ -73,7 +76,7 @@ def test_an_action_the_step_does_not_allow_is_refused(client, submitted):
 def test_an_official_of_another_unit_gets_not_found(client, submitted):
     headers = official("079080000102", "79.26740.tthcc", ["one_stop_officer"])
     assert client.get(f"/api/v1/backoffice/dossiers/{submitted.code}", **headers).status_code == 404
-    assert client.get("/api/v1/backoffice/queue", **headers).json() == []
+    assert client.get("/api/v1/backoffice/queue", **headers).json()["total"] == 0
 
 
 def test_a_citizens_token_is_refused_on_backoffice_endpoints(client, submitted, world):  # noqa: F811

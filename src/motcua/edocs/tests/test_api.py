@@ -52,7 +52,7 @@ def test_send_register_assign_done_through_the_api(client, hanoi, hcmc):
     assert doc["number_symbol"] == "01/TB-STP"
     assert [d["state"] for d in doc["deliveries"]] == ["delivered"]
 
-    inbox = client.get(f"{API}/documents?box=incoming", **auth(hcmc.clerk)).json()
+    inbox = client.get(f"{API}/documents?box=incoming", **auth(hcmc.clerk)).json()["items"]
     assert [d["origin_id"] for d in inbox] == [doc["id"]]
     copy = inbox[0]["id"]
     registered = client.post(f"{API}/documents/{copy}/register", **auth(hcmc.clerk))
@@ -121,10 +121,21 @@ def test_a_tampered_package_upload_is_refused_with_the_file_named(client, hanoi,
 def test_the_key_directory_is_public_and_lists_versions(client, hanoi):
     services.ensure_agency_key(hanoi.agency)
     services.rotate_key(hanoi.agency, actor="test")
-    keys = client.get(f"{API}/keys/{hanoi.agency}").json()
-    assert [k["version"] for k in keys] == [2, 1]
+    listed = client.get(f"{API}/keys/{hanoi.agency}").json()
+    keys = listed["items"]
+    assert listed["total"] == 2 and [k["version"] for k in keys] == [2, 1]
     assert keys[1]["retired_at"] is not None
     assert len(base64.b64decode(keys[0]["encrypt_public"])) == 32
+
+
+def test_the_outgoing_box_pages_through_every_document(client, hanoi, hcmc):
+    sent = [send(client, hanoi, [hcmc.agency]).json()["id"] for _ in range(3)]
+    box = f"{API}/documents?box=outgoing&limit=2"
+    first = client.get(box, **auth(hanoi.clerk)).json()
+    rest = client.get(f"{box}&offset=2", **auth(hanoi.clerk)).json()
+    assert first["total"] == rest["total"] == 3
+    assert len(first["items"]) == 2 and len(rest["items"]) == 1
+    assert sorted(d["id"] for d in first["items"] + rest["items"]) == sorted(sent)
 
 
 def test_a_citizens_token_is_refused(client, hanoi):

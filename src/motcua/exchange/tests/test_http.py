@@ -94,7 +94,9 @@ def test_bad_body_is_400(client, granted, assertion):
 
 
 def test_services_are_listed(client, consumer):
-    codes = {s["code"] for s in client.get("/api/v1/exchange/services").json()}
+    listed = client.get("/api/v1/exchange/services").json()
+    assert listed["total"] == len(listed["items"])
+    codes = {s["code"] for s in listed["items"]}
     assert {"population.person.basic", "population.person.residence", "enterprise.by_code"} <= codes
 
 
@@ -119,7 +121,7 @@ def test_person_sees_history_and_manages_consent(client, granted, assertion):
     assert created.status_code == 201, created.content
     consent_id = created.json()["id"]
     listed = client.get(f"/api/v1/exchange/people/{PID}/consents").json()
-    assert [c["id"] for c in listed] == [consent_id]
+    assert listed["total"] == 1 and [c["id"] for c in listed["items"]] == [consent_id]
     revoked = client.delete(f"/api/v1/exchange/people/{PID}/consents/{consent_id}")
     assert revoked.json()["revoked_at"]
 

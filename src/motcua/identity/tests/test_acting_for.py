@@ -76,7 +76,7 @@ def test_parent_acts_for_their_minor_child_and_the_audit_names_both(client, fami
 
     me = api(client, token, "/identity/me").json()
     assert me["subject_id"] == CHILD_ID and me["act"] == {"sub": str(parent.sub)}
-    documents = api(client, token, "/wallet").json()
+    documents = api(client, token, "/wallet").json()["items"]
     assert [d["title"] for d in documents] == ["Giấy khai sinh"]
 
     download = api(client, token, f"/wallet/{documents[0]['id']}/download")
@@ -146,7 +146,7 @@ def test_a_stranger_cannot_act_for_the_child(client, family):
         actor="test",
     )
     own = bearer(stranger)
-    assert api(client, own, "/wallet").json() == []
+    assert api(client, own, "/wallet").json()["total"] == 0
     missing = api(client, own, f"/wallet/{child_doc.id}/download")
     assert missing.status_code == 404
     assert missing["Content-Type"] == "application/problem+json"

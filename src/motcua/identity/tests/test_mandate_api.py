@@ -30,7 +30,7 @@ def test_give_list_and_revoke_a_mandate(client):
     )
     assert created.status_code == 201, created.content
     mandate_id = created.json()["id"]
-    options = call(client, bearer(grantee), "/acting-options").json()
+    options = call(client, bearer(grantee), "/acting-options").json()["items"]
     assert options == [
         {
             "subject_id": grantor.username,
@@ -44,7 +44,7 @@ def test_give_list_and_revoke_a_mandate(client):
     )
     revoked = call(client, token, f"/mandates/{mandate_id}/revoke", "post")
     assert revoked.json()["revoked_at"]
-    assert call(client, bearer(grantee), "/acting-options").json() == []
+    assert call(client, bearer(grantee), "/acting-options").json()["total"] == 0
 
 
 def test_a_mandate_in_the_past_is_refused(client):
@@ -66,8 +66,26 @@ def test_a_mandate_in_the_past_is_refused(client):
 
 def test_acting_options_list_the_child_and_the_enterprise(client):
     registry_family()
-    options = call(client, bearer(make_person()), "/acting-options").json()
+    options = call(client, bearer(make_person()), "/acting-options").json()["items"]
     assert {(o["subject_id"], o["basis"]) for o in options} == {
         (CHILD_ID, "parent"),
         ("0101234567", "legal_representative"),
     }
+
+
+def test_mandates_given_page_through_all_of_them(client):
+    grantor = make_person("079301004567", full_name="Trần Thị Bình")
+    token = bearer(grantor)
+    until = (timezone.now() + datetime.timedelta(days=7)).isoformat()
+    grantees = ["038090001122", "038090001123", "038090001124"]
+    for personal_id in grantees:
+        make_person(personal_id)
+        created = call(
+            client, token, "/mandates", "post", grantee=personal_id, scope=["*"], valid_until=until
+        )
+        assert created.status_code == 201, created.content
+    kwargs = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    first = client.get("/api/v1/identity/mandates", {"limit": 2}, **kwargs).json()
+    rest = client.get("/api/v1/identity/mandates", {"limit": 2, "offset": 2}, **kwargs).json()
+    assert first["total"] == rest["total"] == 3
+    assert sorted(m["grantee"] for m in first["items"] + rest["items"]) == grantees

@@ -132,21 +132,51 @@ def test_late_tasks_over_the_api(client, people):
         actor="test",
     )
     late = client.get("/api/v1/monitoring/tasks?late=true", **token_headers(people["centre"]))
-    assert [t["code"] for t in late.json()] == ["NV-01"] and late.json()[0]["late"]
+    assert late.json()["total"] == 1
+    assert [t["code"] for t in late.json()["items"]] == ["NV-01"] and late.json()["items"][0][
+        "late"
+    ]
     hanoi = client.get("/api/v1/monitoring/tasks", **token_headers(people["hanoi"]))
-    assert [t["code"] for t in hanoi.json()] == ["NV-02"]
+    assert [t["code"] for t in hanoi.json()["items"]] == ["NV-02"]
+
+
+def all_rows(client, url):
+    """Every row of a paged open-data JSON, page after page."""
+    rows, offset = [], 0
+    while True:
+        body = client.get(f"{url}&limit=200&offset={offset}").json()
+        rows += body["items"]
+        offset += 200
+        if offset >= body["total"]:
+            return rows
+
+
+def test_many_late_tasks_page_instead_of_being_cut(client, people):
+    lines = [
+        f"NV-{n:04d},Việc {n},3,platforms,urgent,Bộ Công an,VN,2020-01-01,done,đo"
+        for n in range(1005)
+    ]
+    services.import_tasks(
+        "code,title,group,pillar,phase,owner_agency,assigned_units,deadline,status,"
+        "output_measure\n" + "\n".join(lines) + "\n",
+        actor="test",
+    )
+    headers = token_headers(people["centre"])
+    last = client.get("/api/v1/monitoring/tasks?late=true&limit=10&offset=1000", **headers)
+    assert last.json()["total"] == 1005  # was silently cut at 1000
+    assert [t["code"] for t in last.json()["items"]] == [f"NV-{n:04d}" for n in range(1000, 1005)]
 
 
 def test_open_data_has_no_small_cells_and_matches_in_csv_and_json(client, counted, settings):
     year = f"{timezone.localdate():%Y}"
     settings.MONITORING = {"SUPPRESS_BELOW": 2}
-    rows = client.get(f"/api/v1/open-data/indexes.json?level=commune&period={year}").json()
-    assert len(rows) == 3321
+    rows = all_rows(client, f"/api/v1/open-data/indexes.json?level=commune&period={year}")
+    assert len(rows) == 3321 and len({r["code"] for r in rows}) == 3321
     ward = next(r for r in rows if r["code"] == WARD)
     assert ward["submitted"] == 2 and ward["finished"] is None and ward["progress_index"] is None
     assert "applicant" not in str(rows[:5])
     settings.MONITORING = {"SUPPRESS_BELOW": 10}
-    hidden = client.get(f"/api/v1/open-data/indexes.json?level=commune&period={year}").json()
+    hidden = all_rows(client, f"/api/v1/open-data/indexes.json?level=commune&period={year}")
     assert next(r for r in hidden if r["code"] == WARD)["submitted"] is None
     response = client.get(f"/api/v1/open-data/indexes.csv?level=province&period={year}")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -181,5 +211,7 @@ def test_a_late_ward_is_red_on_the_dashboard_and_its_province_page_with_the_reas
     assert body["colour"] == "red" and body["reasons"][0]["index"] == "progress"
     assert body["green_communes_share"] == 0.0
     rows = client.get(f"/api/v1/open-data/indexes.json?level=province&period={year.code}").json()
+    assert rows["total"] == len(rows["items"]) == 34
+    rows = rows["items"]
     hanoi = next(r for r in rows if r["code"] == "01")
     assert hanoi["submitted"] is None  # 1 dossier: below the open-data floor

@@ -118,3 +118,27 @@ def test_a_level_1_session_is_offered_the_step_up_for_a_level_2_procedure(client
     response = client.get("/thu-tuc/3.000333/nop/")
     assert response.status_code == 403
     assert "Đăng nhập lại ở mức độ 2" in response.content.decode()
+
+
+def test_my_dossiers_pages_through_every_dossier_not_only_the_newest(
+    client,
+    world,  # noqa: F811
+    monkeypatch,
+):
+    from motcua.portal import dossier_views
+
+    monkeypatch.setattr(dossier_views, "MY_DOSSIERS_PAGE", 2)
+    references = [start_birth(client, world.father).rstrip("/").rsplit("/", 1)[-1]]
+    references += [start_birth(client, world.father).rstrip("/").rsplit("/", 1)[-1]]
+    references += [start_birth(client, world.father).rstrip("/").rsplit("/", 1)[-1]]
+
+    first = client.get("/ho-so/").content.decode()
+    assert "Trang sau" in first and "Trang trước" not in first and "Trang 1/2" in first
+    assert references[2] in first and references[1] in first and references[0] not in first
+
+    second = client.get("/ho-so/", {"trang": "2"}).content.decode()
+    assert "Trang trước" in second and "Trang sau" not in second and "Trang 2/2" in second
+    assert references[0] in second and references[2] not in second
+
+    for odd in ("99", "abc", "-1"):  # beyond the end or nonsense: a page, never an error
+        assert client.get("/ho-so/", {"trang": odd}).status_code == 200

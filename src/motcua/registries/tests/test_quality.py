@@ -86,7 +86,15 @@ def test_quality_api_and_page(client, units_loaded):
         page["total"]
         == InjectedDefect.objects.filter(registry="population", rule="correct").count()
     )
-    assert len(page["ids"]) == min(3, page["total"])
+    assert len(page["items"]) == min(3, page["total"]) and page["limit"] == 3
+    rest = client.get(
+        "/api/v1/registries/quality/failing",
+        {"registry": "population", "rule": "correct", "limit": 1000, "offset": 3},
+    ).json()
+    assert len(page["items"]) + len(rest["items"]) == page["total"]
+    assert not set(page["items"]) & set(rest["items"])
+    listed = client.get("/api/v1/registries/").json()
+    assert listed["total"] == len(listed["items"]) and listed["items"][0]["id"]
     assert client.get("/api/v1/registries/quality", {"province": "x"}).status_code == 400
     html = client.get("/chat-luong-du-lieu/", {"tinh": "01"})
     assert html.status_code == 200

@@ -42,7 +42,9 @@ def an(db):
 def test_citizen_lists_and_downloads_their_documents_with_an_audit_entry(client, an):
     document = add(an.username, "k1")
     token = bearer(an)
-    listed = get(client, token, "/wallet").json()
+    page = get(client, token, "/wallet").json()
+    listed = page["items"]
+    assert page["total"] == 1
     assert [(d["title"], d["issuer_name"], d["is_valid"]) for d in listed] == [
         ("Giấy xác nhận cư trú", "Công an phường Hoàn Kiếm", True)
     ]
@@ -52,6 +54,15 @@ def test_citizen_lists_and_downloads_their_documents_with_an_audit_entry(client,
     assert "attachment" in download["Content-Disposition"]
     entry = AuditEntry.objects.get(action="wallet.document.downloaded")
     assert (entry.actor, entry.acting_for) == (an.username, "")
+
+
+def test_the_wallet_pages_through_every_document(client, an):
+    added = {add(an.username, f"k{n}").id for n in range(3)}
+    token = bearer(an)
+    first = get(client, token, "/wallet?limit=2").json()
+    rest = get(client, token, "/wallet?limit=2&offset=2").json()
+    assert first["total"] == rest["total"] == 3
+    assert {d["id"] for d in first["items"] + rest["items"]} == {str(i) for i in added}
 
 
 def test_another_persons_document_and_message_are_not_found(client, an):
