@@ -349,10 +349,10 @@ def prepare(request: HttpRequest, payload: EdocDraftIn) -> Any:
     return Status(201, draft_out(services.prepare(_me(request), _draft(payload))))
 
 
-@router.get("/drafts", response={200: list[EdocDraftOut], **PROBLEMS})
-def drafts(request: HttpRequest) -> Any:
+@router.get("/drafts", response={200: Page[EdocDraftOut], **PROBLEMS})
+def drafts(request: HttpRequest, params: Query[PageQuery]) -> Any:
     """Dự thảo trình ký của cơ quan, mới nhất trước."""
-    return [draft_out(d) for d in services.drafts(_me(request))[:200]]
+    return page(services.drafts(_me(request)), params, draft_out)
 
 
 @router.get("/drafts/{draft_id}", response={200: EdocDraftOut, **PROBLEMS})

@@ -37,6 +37,9 @@ PARTS_OF_ONE_RESOURCE = {
     ("BundleOut", "timeline"),
     # the hashes of the pages of one scanned paper
     ("DigitizationOut", "page_hashes"),
+    # one draft awaiting its signer: its recipients and the names of its attached files
+    ("EdocDraftOut", "attachments"),
+    ("EdocDraftOut", "recipients"),
     # one official document: its recipients and their deliveries, its attached files
     ("EdocDocumentOut", "deliveries"),
     ("EdocDocumentOut", "recipients"),

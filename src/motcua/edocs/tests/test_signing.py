@@ -59,7 +59,7 @@ def test_the_clerk_prepares_and_the_leader_signs_in_their_own_session(client, ha
     assert not Document.objects.exists()
 
     waiting = client.get(f"{API}/drafts", **auth(hanoi.leader)).json()
-    assert [d["id"] for d in waiting] == [draft["id"]]
+    assert [d["id"] for d in waiting["items"]] == [draft["id"]]
     signed = client.post(
         f"{API}/drafts/{draft['id']}/sign", {}, "application/json", **auth(hanoi.leader)
     )
