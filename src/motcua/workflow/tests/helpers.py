@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from motcua.catalog import selectors as catalog
 from motcua.dossiers import services as dossiers
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.tests.conftest import CHILD_ID, MOTHER_ID, PARENT_ID
@@ -32,13 +31,13 @@ def data_for(code: str) -> dict:
 def submitted(code: str = BIRTH, unit: str = WARD_CENTRE, data: dict | None = None) -> Dossier:
     consent(code)
     dossier = dossiers.create_draft(FATHER, code, unit, data or data_for(code))
-    for component in catalog.get_published(code).components.all():
-        # Registry-replaced ones too: the test registries may not hold that record.
-        if component.required and not component.name.startswith(dossiers.FORM_COMPONENT_PREFIX):
+    for component in dossiers.component_states(dossier):
+        # What the form and the registries the test holds do not cover.
+        if component["state"] == "missing":
             dossiers.add_file(
                 FATHER,
                 dossier.reference,
-                component=component.position,
+                component=component["key"],
                 name="a.pdf",
                 content=pdf_bytes(),
             )
