@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
@@ -14,6 +15,7 @@ from motcua.backoffice.api import router as backoffice_router
 from motcua.backoffice.counter_api import router as counter_router
 from motcua.catalog.api import router as catalog_router
 from motcua.core.errors import DomainError
+from motcua.core.middleware import malformed_body_problem
 from motcua.core.problems import problem_response, server_error_problem
 from motcua.dossiers.api import forms_router, public_router
 from motcua.dossiers.api import router as dossiers_router
@@ -121,6 +123,11 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem_response(
         request, 404, "not-found", "Không tìm thấy", "Không tìm thấy tài nguyên được yêu cầu."
     )
+
+
+@api.exception_handler(MultiPartParserError)
+def on_malformed_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return malformed_body_problem(request)
 
 
 @api.exception_handler(Exception)
