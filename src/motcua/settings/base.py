@@ -90,6 +90,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # vi-VN numbers, money and times in every template: {{ fee|vn_money }}, ...
+            "builtins": ["motcua.core.templatetags.vn_format"],
         },
     },
 ]
