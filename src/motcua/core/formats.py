@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
+from django.utils.translation import gettext as _
 from pydantic import AfterValidator
 
 from .calendar import VN_TZ
@@ -71,7 +72,7 @@ def _in_vietnam(value: dt.datetime) -> dt.datetime:
         moment = local(value)
         moment.astimezone(dt.UTC)
     except OverflowError as exc:
-        raise ValueError("date-time out of range") from exc
+        raise ValueError(_("Ngày giờ nằm ngoài phạm vi cho phép.")) from exc
     return moment
 
 

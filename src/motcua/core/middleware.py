@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from .problems import problem_response
 
@@ -50,8 +51,8 @@ class RejectNulMiddleware:
 
 def malformed_body_problem(request: HttpRequest) -> HttpResponse:
     return problem_response(
-        request, 400, "invalid-input", "Yêu cầu không hợp lệ",
-        "Nội dung gửi lên (multipart/form-data) không đúng định dạng: thiếu hoặc sai boundary.",
+        request, 400, "invalid-input", _("Yêu cầu không hợp lệ"),
+        _("Nội dung gửi lên (multipart/form-data) không đúng định dạng: thiếu hoặc sai boundary."),
     )  # fmt: skip
 
 
