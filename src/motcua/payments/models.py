@@ -12,7 +12,7 @@ from motcua.core.formats import format_money
 
 
 def format_vnd(amount: int) -> str:
-    """150000 -> "150.000 ₫" (the Vietnamese way of grouping thousands)."""
+    """150000 -> "150.000 đồng" (core.formats.format_money)."""
     return format_money(amount)
 
 
