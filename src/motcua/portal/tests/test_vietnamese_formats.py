@@ -4,13 +4,12 @@ printed in Vietnam time (UTC+7), money as "8.000 đồng", on the receipt PDF an
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 
 import pytest
 
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.dossiers.tests.conftest import world  # noqa: F401
+from motcua.dossiers.tests.helpers import pdf_text
 from motcua.dossiers.tests.test_api_journey import attach_birth_certificate, birth_draft
 
 from .test_citizen_pages import log_in
@@ -18,19 +17,6 @@ from .test_citizen_pages import log_in
 pytestmark = pytest.mark.django_db
 # 11:43 in UTC is 18:43 in Hà Nội, after the 17:00 receipt cut-off: the case of the report.
 INSTANT = dt.datetime(2026, 12, 2, 11, 43, tzinfo=dt.UTC)
-
-
-def pdf_text(data: bytes) -> str:
-    if shutil.which("pdftotext"):
-        done = subprocess.run(
-            ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
-        )
-        return done.stdout.decode()
-    import io
-
-    from pypdf import PdfReader  # pragma: no cover - where poppler is missing
-
-    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
 
 
 @pytest.fixture
