@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -39,10 +39,13 @@ FUZZ = settings(
 @pytest.fixture
 def in_process(db):
     """Requests run inside the test's transaction: Django must not close the connection at
-    the end of each request (its own test client arranges the same)."""
-    request_finished.disconnect(close_old_connections)
+    the start or end of each request (its own test client arranges the same; on PostgreSQL
+    the connection would otherwise be closed under the test)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
     yield
-    request_finished.connect(close_old_connections)
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture
