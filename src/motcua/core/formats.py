@@ -47,7 +47,12 @@ def format_number(value: int | float | Decimal | str | None, decimals: int | Non
     """'37.695', '1.234,5': dot between thousands, comma before decimals (vi-VN)."""
     if value is None or value == "":
         return ""
-    number = Decimal(str(value))
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:  # not a number (decimal.InvalidOperation): shown as it is
+        return str(value)
+    if not number.is_finite():
+        return str(value)
     trim = decimals is None  # as many decimals as needed, up to two
     text = f"{number:,.{2 if trim else decimals}f}"
     if trim and "." in text:

@@ -38,3 +38,8 @@ def test_every_template_has_the_filters_without_loading_them():
     )
     rendered = template.render({"fee": 8000, "size": 37695, "at": UTC_EVENING})
     assert rendered == "8.000 đồng · 37.695 byte · 18:43 02/12/2026"
+
+
+def test_a_value_that_is_not_a_number_is_shown_as_it_is():
+    assert formats.format_number("—") == "—"
+    assert formats.format_number(float("nan")) == "nan"
