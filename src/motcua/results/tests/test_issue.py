@@ -133,3 +133,21 @@ def test_the_owners_wallet_shows_revoked_and_replaced_results_as_no_longer_valid
     services.revoke_document(second.pk, actor=leader, reason="Cấp sai thẩm quyền")
     assert not in_wallet(second).is_valid
     assert WalletDocument.objects.filter(owner_id=first.owner_id).count() == 2  # kept, marked
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler's pdftotext missing")
+def test_a_result_issued_in_the_vietnamese_night_carries_the_vietnamese_date(leader, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from motcua.dossiers.tests.helpers import pdf_text
+
+    dossier = received_dossier()
+    late = dt.datetime(2026, 12, 2, 20, 0, tzinfo=dt.UTC)  # 03:00 on 3 December in Hà Nội
+    monkeypatch.setattr(timezone, "now", lambda: late)
+    document = services.issue_for_dossier(dossier.code, signer_personal_id=leader)
+    with document.file.open("rb") as handle:
+        text = " ".join(pdf_text(handle.read()).split())
+    assert "03/12/2026" in text
+    assert "02/12/2026" not in text
