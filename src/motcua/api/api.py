@@ -8,6 +8,7 @@ from typing import Any
 from csp.decorators import csp_replace
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
@@ -16,6 +17,7 @@ from motcua.backoffice.api import router as backoffice_router
 from motcua.backoffice.counter_api import router as counter_router
 from motcua.catalog.api import router as catalog_router
 from motcua.core.errors import DomainError
+from motcua.core.middleware import malformed_body_problem
 from motcua.core.problems import problem_response, server_error_problem, too_large_problem
 from motcua.dossiers.api import forms_router, public_router, receiving_router
 from motcua.dossiers.api import router as dossiers_router
@@ -131,6 +133,11 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(RequestDataTooBig)
 def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return too_large_problem(request)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_malformed_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return malformed_body_problem(request)
 
 
 @api.exception_handler(Exception)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from .problems import problem_response
 
@@ -96,3 +99,34 @@ class SessionTimeoutMiddleware:
             if not isinstance(last, int) or now - last >= self.WRITE_EVERY:
                 session[self.LAST] = now
         return response
+
+
+def malformed_body_problem(request: HttpRequest) -> HttpResponse:
+    return problem_response(
+        request, 400, "invalid-input", _("Yêu cầu không hợp lệ"),
+        _("Nội dung gửi lên (multipart/form-data) không đúng định dạng: thiếu hoặc sai boundary."),
+    )  # fmt: skip
+
+
+class RejectMalformedMultipartMiddleware:
+    """A multipart body whose headers cannot be parsed (no boundary, a bad one, a negative
+    length) is the client's mistake: answer 400 before CSRF checks or views read the body,
+    instead of the 500 Django's parser error would become. Only the headers are checked
+    here; an error deeper in the body is turned into the same 400 by `process_exception`
+    (pages) and by the API's exception handler."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.content_type == "multipart/form-data":
+            try:  # the constructor validates the headers and reads nothing
+                MultiPartParser(request.META, io.BytesIO(), [], request.encoding)
+            except MultiPartParserError:
+                return malformed_body_problem(request)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, MultiPartParserError):
+            return malformed_body_problem(request)
+        return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import secrets
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -211,7 +211,7 @@ def complete_login(request: HttpRequest, rp: RelyingParty) -> tuple[str, dict[st
     where to go next and the claims; the caller keeps them in a fresh session (`login`)."""
     pending = request.session.pop(rp.session_pending, None)
     state = request.GET.get("state", "")
-    if not pending or not hmac.compare_digest(str(pending.get("state", "")), state):
+    if not pending or not constant_time_compare(str(pending.get("state", "")), state):
         raise LoginError(_("Phiên đăng nhập không hợp lệ hoặc đã hết hạn. Vui lòng đăng nhập lại."))
     if int(time.time()) - int(pending.get("started", 0)) > PENDING_MAX_AGE:
         raise LoginError(_("Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại."))

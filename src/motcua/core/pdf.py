@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import qrcode
 from fontTools import ttLib
@@ -23,6 +22,8 @@ from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
 from qrcode.constants import ERROR_CORRECT_M
+
+from .formats import local
 
 logger = logging.getLogger(__name__)
 # fontTools reports every subset (glyph lists, timings) at INFO: dozens of lines per document.
@@ -45,7 +46,6 @@ UNICODE_RANGES = (
 )
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
-VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 METADATA_KEYS = frozenset({"title", "author", "subject", "keywords", "creator", "creation_date"})
 
 # Page geometry in millimetres: A4, margins of Decree 30/2020 (left 30, right 15, top and
@@ -264,8 +264,7 @@ def _qr_png(payload: str) -> io.BytesIO:
 
 
 def _creation_date(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=VIETNAM_TZ)
+    return local(datetime.fromisoformat(value))
 
 
 def render_document(

@@ -17,6 +17,8 @@ from PIL import Image
 
 from motcua.core.errors import InvalidInput
 
+from .formats import format_bytes
+
 PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
@@ -96,7 +98,7 @@ def _limit_text(max_bytes: int) -> str:
         return f"{max_bytes // mb} MB"
     if max_bytes >= 1024 and max_bytes % 1024 == 0:
         return f"{max_bytes // 1024} KB"
-    return f"{max_bytes} byte"
+    return format_bytes(max_bytes)
 
 
 def _read(data: bytes | bytearray | memoryview | IO[bytes], limit: int) -> bytes:

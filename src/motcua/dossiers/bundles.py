@@ -33,6 +33,7 @@ from motcua.audit import services as audit
 from motcua.catalog import selectors as catalog
 from motcua.core.calendar import default_calendar
 from motcua.core.errors import Conflict, InvalidInput, NotFound
+from motcua.core.formats import format_date, format_datetime, format_money
 from motcua.eforms import services as eforms
 from motcua.notify import services as outbox
 from motcua.units import selectors as units
@@ -1036,11 +1037,11 @@ def receipt_pdf(parent: Dossier) -> bytes:
         ("Dịch vụ", f"{parent.procedure_name} ({parent.procedure_code})"),
         ("Người nộp", f"{parent.applicant_name} — {parent.applicant_id}"),
         ("Nơi tiếp nhận", parent.receiving_unit_name),
-        ("Thời điểm nộp", f"{parent.submitted_at:%d/%m/%Y %H:%M} (UTC)"),
-        ("Ngày hẹn trả kết quả (dự kiến)", due.strftime("%d/%m/%Y") if due else ""),
+        ("Thời điểm nộp", format_datetime(parent.submitted_at)),
+        ("Ngày hẹn trả kết quả (dự kiến)", format_date(due)),
         (
             "Phí, lệ phí",
-            f"{parent.fee_amount:,} đồng".replace(",", ".") if parent.fee_amount else "Không thu",
+            format_money(parent.fee_amount) if parent.fee_amount else "Không thu",
         ),
     ]
     for m in bundle.members:

@@ -32,6 +32,7 @@ from motcua.catalog import selectors as catalog
 from motcua.core import uploads
 from motcua.core.calendar import VN_TZ
 from motcua.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from motcua.core.formats import format_datetime
 from motcua.units import selectors as units
 
 from . import receipt, services
@@ -585,7 +586,7 @@ def _certify(record: Digitization, officer: OfficialRef) -> None:
         ("Số trang", str(len(items))),
         ("Nơi số hóa", unit),
         ("Người chứng thực", f"{officer.full_name} — {officer.personal_id}".strip(" —")),
-        ("Thời điểm", timezone.localtime(now, VN_TZ).strftime("%H:%M %d/%m/%Y")),
+        ("Thời điểm", format_datetime(now)),
     ]
     rows += [(f"Trang {i.seq}", f"{i.name} · SHA-256 {i.sha256}") for i in items]
     pdf = render_document(

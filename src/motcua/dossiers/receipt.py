@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from motcua.core import site
+from motcua.core.formats import format_bytes, format_date, format_datetime, format_money
 
 from .models import Dossier
 
@@ -15,10 +16,6 @@ def lookup_url(dossier: Dossier) -> str:
     """The public status lookup of this dossier, on the site's public address."""
     query = urlencode({"ma": dossier.code, "bi-mat": dossier.lookup_secret})
     return site.absolute(f"/tra-cuu-ho-so/?{query}")
-
-
-def _vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đồng"
 
 
 def render(dossier: Dossier) -> bytes:
@@ -37,9 +34,9 @@ def render(dossier: Dossier) -> bytes:
         ("Thủ tục", f"{dossier.procedure_name} ({dossier.procedure_code})"),
         ("Người nộp", f"{dossier.applicant_name} — {dossier.applicant_id}"),
         ("Nơi tiếp nhận", dossier.receiving_unit_name),
-        ("Thời điểm nộp", f"{dossier.submitted_at:%d/%m/%Y %H:%M} (UTC)"),
-        ("Ngày hẹn trả kết quả", appointment.strftime("%d/%m/%Y") if appointment else ""),
-        ("Phí, lệ phí", _vnd(dossier.fee_amount) if dossier.fee_amount else "Không thu"),
+        ("Thời điểm nộp", format_datetime(dossier.submitted_at)),
+        ("Ngày hẹn trả kết quả", format_date(appointment)),
+        ("Phí, lệ phí", format_money(dossier.fee_amount) if dossier.fee_amount else "Không thu"),
     ]
     if dossier.assisted_by:  # at a counter, or submitted with assistance: both names
         from .counter import assistance_rows
@@ -47,7 +44,10 @@ def render(dossier: Dossier) -> bytes:
         rows[4:4] = assistance_rows(dossier)
     for file in files:
         rows.append(
-            ("Tệp đính kèm", f"{file.name} ({file.size:,} byte, SHA-256 {file.sha256[:16]}…)")
+            (
+                "Tệp đính kèm",
+                f"{file.name} ({format_bytes(file.size)}, SHA-256 {file.sha256[:16]}…)",
+            )
         )
     for record in records:
         rows.append(

@@ -4,7 +4,6 @@ transaction, the change, its history row, its audit entry and its outbox event."
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import logging
 import secrets
 from collections.abc import Callable, Iterable
@@ -15,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from motcua.audit import services as audit
 from motcua.catalog import selectors as catalog
@@ -160,7 +160,8 @@ def public_status(code: str, secret: str) -> Dossier:
     if (
         dossier is None
         or not dossier.lookup_secret
-        or not hmac.compare_digest(dossier.lookup_secret, secret.strip().upper())
+        # constant_time_compare compares bytes: hmac.compare_digest raises on non-ASCII str
+        or not constant_time_compare(dossier.lookup_secret, secret.strip().upper())
     ):
         raise DossierNotFound("Mã hồ sơ hoặc mã tra cứu không đúng.")
     return dossier

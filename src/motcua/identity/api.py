@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from motcua.core.errors import PermissionDenied
+from motcua.core.formats import VietnamDateTime
 from motcua.core.paging import Page, PageQuery, page
 from motcua.core.problems import ERRORS, Problem
 
@@ -72,7 +73,9 @@ class ActingOptionOut(Schema):
 class MandateIn(Schema):
     grantee: str = Field(min_length=9, max_length=13, description="số định danh người nhận")
     scope: list[str] = Field(min_length=1, max_length=50, examples=[["1.001193"], ["*"]])
-    valid_until: dt.datetime
+    valid_until: VietnamDateTime = Field(
+        description="ISO 8601; không có múi giờ thì hiểu là giờ Việt Nam (UTC+7)"
+    )
 
 
 class MandateOut(Schema):

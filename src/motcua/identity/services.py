@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from oauth2_provider.models import (
     get_access_token_model,
@@ -333,7 +334,7 @@ def _matching_totp_step(account: Account | None, code: str, now: datetime.dateti
     current = int(now.timestamp()) // TOTP_INTERVAL
     for step in (current - 1, current, current + 1):
         expected = totp.at(step * TOTP_INTERVAL)
-        if hmac.compare_digest(expected, code) and step > account.totp_last_step:
+        if constant_time_compare(expected, code) and step > account.totp_last_step:
             return step
     return None
 

@@ -16,6 +16,8 @@ from .models import OutboxEvent
 
 if TYPE_CHECKING:
     from motcua.dossiers.models import Dossier
+from motcua.core.formats import format_date
+
 from .services import Message, register_handler
 
 logger = logging.getLogger(__name__)
@@ -109,7 +111,7 @@ def dossier_messages(event: OutboxEvent) -> list[Message]:
     }
     if action == "received" and dossier.due_date:
         fields["due"] = " " + _("Ngày hẹn trả kết quả: %(date)s.") % {
-            "date": f"{dossier.due_date:%d/%m/%Y}"
+            "date": format_date(dossier.due_date)
         }
     if action in ("supplement_requested", "refused"):
         fields["reason"] = _reason(event, dossier, action)

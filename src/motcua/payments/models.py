@@ -8,10 +8,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from motcua.core.formats import format_money
+
 
 def format_vnd(amount: int) -> str:
-    """150000 -> "150.000 ₫" (the Vietnamese way of grouping thousands)."""
-    return f"{amount:,}".replace(",", ".") + " ₫"
+    """150000 -> "150.000 đồng" (core.formats.format_money)."""
+    return format_money(amount)
 
 
 class Payment(models.Model):

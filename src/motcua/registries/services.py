@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from motcua.audit import services as audit
 from motcua.core.errors import Conflict, InvalidInput, NotFound
@@ -113,7 +114,7 @@ def register_birth(
         father=parents.get(father_id),
         mother=parents.get(mother_id),
     )
-    today = dt.date.today()
+    today = timezone.localdate()
     CivilEvent.objects.create(
         kind=CivilEvent.Kind.BIRTH,
         registration_no=registration_no,
@@ -180,7 +181,7 @@ def register_death(
         kind=CivilEvent.Kind.DEATH,
         registration_no=registration_no,
         commune_code=commune_code,
-        registered_on=dt.date.today(),
+        registered_on=timezone.localdate(),
         event_date=death_date,
         subject_id=person.personal_id,
         province_code=person.province_code,

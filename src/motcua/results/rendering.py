@@ -19,6 +19,8 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from motcua.core.formats import format_date, format_money
+
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates_data"
 ANY_PROCEDURE = "*"
 _FILE = re.compile(r"^(?P<code>[a-z0-9-]+)\.v(?P<version>\d+)\.json$")
@@ -142,14 +144,14 @@ def _empty(value: Any) -> bool:
 
 def _date(value: Any) -> str:
     try:
-        return dt.date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
+        return format_date(dt.date.fromisoformat(str(value)[:10]))
     except ValueError:
         return str(value)
 
 
 def _money(value: Any) -> str:
     try:
-        return f"{int(value):,}".replace(",", ".") + " đồng"
+        return format_money(int(value))
     except (TypeError, ValueError):
         return str(value)
 

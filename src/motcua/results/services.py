@@ -31,6 +31,7 @@ from motcua.catalog import selectors as catalog
 from motcua.core import site
 from motcua.core.calendar import VN_TZ
 from motcua.core.errors import DomainError, NotFound
+from motcua.core.formats import format_date, format_datetime
 from motcua.core.pdf import render_document
 from motcua.dossiers import services as dossiers
 from motcua.identity import services as identity
@@ -217,7 +218,7 @@ def _prepare(dossier: Any, signer: _Signer, decision: dict[str, Any]) -> _Prepar
         "applicant_name": dossier.applicant_name,
         "receiving_unit_name": dossier.receiving_unit_name,
         "issuer": signer.agency_name,
-        "issued_on": today.strftime("%d/%m/%Y"),
+        "issued_on": format_date(today),
         "result_type": _result_type(dossier.procedure_code, dossier.procedure_name),
     }
     source = {**(dossier.data or {}), "decision": decision}
@@ -507,7 +508,7 @@ def verify_pdf(pdf: bytes, *, expected: ResultDocument | None = None) -> Verific
 
 
 def _local(moment: dt.datetime | None) -> str:
-    return timezone.localtime(moment, VN_TZ).strftime("%d/%m/%Y %H:%M") if moment else ""
+    return format_datetime(moment)
 
 
 def _check_signature(pdf: bytes, result: Verification) -> None:

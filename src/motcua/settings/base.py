@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "motcua.core.middleware.RejectNulMiddleware",
+    "motcua.core.middleware.RejectMalformedMultipartMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "motcua.core.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,6 +132,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "motcua.core.views.csp_nonce",
             ],
+            # vi-VN numbers, money and times in every template: {{ fee|vn_money }}, ...
+            "builtins": ["motcua.core.templatetags.vn_format"],
         },
     },
 ]

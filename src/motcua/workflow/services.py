@@ -26,6 +26,7 @@ from motcua.audit import services as audit
 from motcua.catalog import selectors as catalog
 from motcua.core.calendar import VN_TZ, default_calendar
 from motcua.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from motcua.core.formats import format_datetime
 from motcua.dossiers import services as dossiers
 from motcua.dossiers.models import Dossier, DossierEvent, Status
 from motcua.notify import services as outbox
@@ -988,4 +989,4 @@ def _tell(
 
 
 def _fmt(when: dt.datetime) -> str:
-    return when.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
+    return format_datetime(when)

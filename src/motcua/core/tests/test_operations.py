@@ -37,3 +37,13 @@ def test_unknown_page_is_a_vietnamese_404_page(client):
     response = client.get("/khong-co-trang-nay/")
     assert response.status_code == 404
     assert "Không tìm thấy trang" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "content_type",
+    ["multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary=\x01"],
+)
+def test_a_page_form_posted_as_multipart_without_a_boundary_is_a_400(client, content_type):
+    response = client.post("/tra-cuu-ho-so/", b"ma=1", content_type=content_type)
+    assert response.status_code == 400

@@ -57,3 +57,19 @@ def attach_required(applicant, dossier) -> None:
                 name="a.pdf",
                 content=pdf_bytes(),
             )
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF as a reader sees it: poppler's pdftotext, else the PDF tests' own
+    reader of fpdf2's text."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext"):
+        done = subprocess.run(
+            ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+        )
+        return done.stdout.decode()
+    from motcua.core.tests.test_pdf import extract_text
+
+    return extract_text(data)

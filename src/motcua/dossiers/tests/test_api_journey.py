@@ -310,3 +310,27 @@ def test_a_level_1_session_is_asked_to_step_up_for_a_level_2_procedure(client, w
     assert response.status_code == 403
     assert response.json()["type"] == "urn:motcua:problem:step-up-required"
     assert not Dossier.objects.exists()
+
+
+@pytest.mark.parametrize("secret", ["é", "MÃ-TRA-CỨU", "秘密"])
+def test_a_non_ascii_lookup_secret_is_not_found_not_a_server_error(client, world, secret):
+    draft, headers, _ = birth_draft(client, world.father)
+    attach_birth_certificate(client, draft["reference"], headers)
+    code = client.post(f"/api/v1/dossiers/{draft['reference']}/submit", **headers).json()["code"]
+    response = client.get(f"/api/v1/public/dossiers/{code}", {"secret": secret})
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_an_upload_without_a_multipart_boundary_is_refused_with_a_400(client, world):
+    draft, headers, _ = birth_draft(client, world.father)
+    response = client.post(
+        f"/api/v1/dossiers/{draft['reference']}/files",
+        b"--x\r\nContent-Disposition: form-data; name=component\r\n\r\n2\r\n--x--\r\n",
+        content_type="multipart/form-data",
+        **headers,
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "boundary" in response.json()["detail"]
+    assert not Dossier.objects.get(draft_ref=draft["reference"]).files.exists()

@@ -20,7 +20,7 @@ from motcua.workflow import services as workflow
 from motcua.workflow.models import Task
 
 from .conftest import MOTHER_ID, PARENT_ID, WARD_CENTRE
-from .helpers import pdf_bytes
+from .helpers import pdf_bytes, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -321,3 +321,16 @@ def test_withdrawing_the_application_withdraws_every_member_not_yet_decided(agen
         CARD: Status.WITHDRAWN,
     }
     assert not Task.objects.filter(dossier_id=birth.id, state=Task.State.OPEN).exists()
+
+
+def test_the_bundle_receipt_prints_the_submission_time_in_vietnam_time(agencies):
+    import datetime as dt
+
+    parent = apply(NEWBORN, newborn_data())
+    at_utc = dt.datetime(2026, 12, 2, 11, 43, tzinfo=dt.UTC)  # 18:43 in Hà Nội
+    Dossier.objects.filter(pk=parent.pk).update(submitted_at=at_utc, fee_amount=1500000)
+    parent.refresh_from_db()
+    text = " ".join(pdf_text(bundles.receipt_pdf(parent)).split())
+    assert "18:43 02/12/2026" in text
+    assert "11:43" not in text and "UTC" not in text
+    assert "1.500.000 đồng" in text

@@ -137,3 +137,11 @@ def test_login_page_is_english_when_chosen(client, settings):
     html = client.get(LOGIN).content.decode()
     assert "Log in with your digital ID" in html
     assert "Personal ID or enterprise code" in html
+
+
+@pytest.mark.parametrize("code", ["١٢٣٤٥٦", "１２３４５６"])
+def test_a_code_in_non_ascii_digits_is_a_wrong_code_not_a_server_error(client, code):
+    person = make_person()
+    response = post_login(client, person.username, PASSWORD, code)
+    assert response.status_code == 401
+    assert SAME_MESSAGE in response.content.decode()

@@ -89,3 +89,42 @@ def test_mandates_given_page_through_all_of_them(client):
     rest = client.get("/api/v1/identity/mandates", {"limit": 2, "offset": 2}, **kwargs).json()
     assert first["total"] == rest["total"] == 3
     assert sorted(m["grantee"] for m in first["items"] + rest["items"]) == grantees
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("2030-01-01", "2030-01-01T00:00:00+07:00"),
+        ("2030-01-01T08:30:00", "2030-01-01T08:30:00+07:00"),
+        ("2030-01-01T08:30:00Z", "2030-01-01T15:30:00+07:00"),
+    ],
+)
+def test_a_valid_until_without_a_time_zone_is_read_as_vietnam_time(client, given, stored):
+    grantor = make_person("079301004567", full_name="Trần Thị Bình")
+    make_person("038090001122", full_name="Lê Minh Cường")
+    response = call(
+        client,
+        bearer(grantor),
+        "/mandates",
+        "post",
+        grantee="038090001122",
+        scope=["*"],
+        valid_until=given,
+    )
+    assert response.status_code == 201, response.content
+    until = datetime.datetime.fromisoformat(response.json()["valid_until"])
+    assert until == datetime.datetime.fromisoformat(stored)
+
+
+def test_a_valid_until_beyond_the_calendar_is_a_400(client):
+    grantor = make_person("079301004567", full_name="Trần Thị Bình")
+    response = call(
+        client,
+        bearer(grantor),
+        "/mandates",
+        "post",
+        grantee="038090001122",
+        scope=["*"],
+        valid_until="9999-12-31T23:59:59-12:00",
+    )
+    assert response.status_code == 400

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -73,7 +74,7 @@ class SandboxProvider:
         return body, sign(body)
 
     def parse_signed(self, body: bytes, signature: str) -> CallbackData:
-        if not signature or not hmac.compare_digest(sign(body), signature):
+        if not signature or not constant_time_compare(sign(body), signature):
             raise CallbackRefused(_("Chữ ký của thông báo thanh toán không hợp lệ."))
         try:
             raw: Any = json.loads(body)

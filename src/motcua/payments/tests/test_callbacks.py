@@ -60,6 +60,7 @@ def test_callback_delivered_twice_records_one_payment(start_payment, paid_calls)
     [
         pytest.param(lambda body, sig: (body, "sha256=" + "0" * 64), id="wrong-signature"),
         pytest.param(lambda body, sig: (body, None), id="no-signature"),
+        pytest.param(lambda body, sig: (body, "sha256=é"), id="non-ascii-signature"),
         pytest.param(
             lambda body, sig: (body.replace(b'"outcome":"failed"', b'"outcome":"paid"'), sig),
             id="body-changed-after-signing",

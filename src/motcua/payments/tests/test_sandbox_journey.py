@@ -32,7 +32,7 @@ def test_citizen_pays_and_the_dossier_is_paid_with_a_receipt(start_payment, brow
     page = browser.get(url)
     assert page.status_code == 200
     text = page.content.decode()
-    assert "150.000 ₫" in text
+    assert "150.000 đồng" in text
     assert "Lệ phí đăng ký khai sinh" in text
 
     response = _press(browser, url, "paid")

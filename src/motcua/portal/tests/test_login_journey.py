@@ -45,11 +45,12 @@ def test_person_logs_in_to_the_portal_and_out_again(live_server):
 
 
 @pytest.mark.django_db
-def test_callback_with_a_forged_state_logs_no_one_in(client):
+@pytest.mark.parametrize("state", ["forged", "réal"])
+def test_callback_with_a_forged_state_logs_no_one_in(client, state):
     session = client.session
     session["portal_oidc_pending"] = {"state": "real", "nonce": "n", "verifier": "v", "started": 0}
     session.save()
-    response = client.get("/dang-nhap/callback", {"state": "forged", "code": "c"})
+    response = client.get("/dang-nhap/callback", {"state": state, "code": "c"})
     assert response.status_code == 400
     assert "Phiên đăng nhập không hợp lệ" in response.content.decode()
     assert "portal_citizen" not in client.session

@@ -144,3 +144,21 @@ def test_the_results_qr_code_opens_its_verification_page_on_the_public_address(l
         pdf = handle.read()
 
     assert qr_payloads(pdf) == [f"http://127.0.0.1:8123/xac-thuc/{document.pk}/"]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler's pdftotext missing")
+def test_a_result_issued_in_the_vietnamese_night_carries_the_vietnamese_date(leader, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from motcua.dossiers.tests.helpers import pdf_text
+
+    dossier = received_dossier()
+    late = dt.datetime(2026, 12, 2, 20, 0, tzinfo=dt.UTC)  # 03:00 on 3 December in Hà Nội
+    monkeypatch.setattr(timezone, "now", lambda: late)
+    document = services.issue_for_dossier(dossier.code, signer_personal_id=leader)
+    with document.file.open("rb") as handle:
+        text = " ".join(pdf_text(handle.read()).split())
+    assert "03/12/2026" in text
+    assert "02/12/2026" not in text
