@@ -58,7 +58,10 @@ run: $(VENV)/.synced messages
 	$(MANAGE) exchange_anchor --loop 60 >>var/exchange-anchors.jsonl & \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
-# The whole suite on SQLite, then on PostgreSQL where a server can be found or started.
+# The whole suite on SQLite, then on PostgreSQL where a server can be found or started, on every
+# CPU (pytest-xdist; PYTEST_JOBS=0 runs it in one process).
+PYTEST_JOBS ?= auto
+override PYTEST_ARGS := -n $(PYTEST_JOBS) $(PYTEST_ARGS)
 test: $(VENV)/.synced messages
 	DJANGO_SETTINGS_MODULE=motcua.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 	@bin/with-postgres $(PY) -m pytest $(PYTEST_ARGS)

@@ -18,6 +18,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 from test_birth_registration import BIRTH, fill_birth_declaration, open_birth_dossier
 
+from motcua.core.formats import format_money
 from motcua.core.tests.qr import needs_pdftoppm, qr_payloads
 from motcua.dossiers.tests.conftest import World
 from motcua.identity.testing import PASSWORD, totp_now
@@ -90,7 +91,7 @@ def test_the_citizen_journey_works_on_another_port_and_the_receipts_qr_leads_bac
     dossier_url = page.url
 
     # Pay at the sandbox bank, which sends the browser back to the dossier on this port.
-    page.get_by_role("button", name=f"Thanh toán {FEE} đồng").click()
+    page.get_by_role("button", name=f"Thanh toán {format_money(FEE)}").click()
     page.wait_for_url(re.compile(r"/thanh-toan/sandbox/"))
     page.get_by_role("button", name="Thanh toán", exact=True).click()
     page.wait_for_url(dossier_url)
