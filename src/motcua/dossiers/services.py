@@ -192,26 +192,17 @@ CONSUMER = "motcua-dossiers"
 PURPOSE_SUGGEST = "ho-so.goi-y-noi-nop"
 
 
-def setup_exchange_access(*, actor: str) -> None:
-    """Register dossiers as an exchange consumer that may read where a person lives, to
-    suggest where to submit (idempotent)."""
-    from motcua.exchange import selectors as exchange_selectors
-    from motcua.exchange import services as exchange
-
-    consumer = exchange.register_consumer(CONSUMER, "Hệ thống hồ sơ MotCua", actor=actor)
-    if not exchange_selectors.has_grant(CONSUMER, "population.person.residence"):
-        exchange.grant_access(
-            consumer, "population.person.residence", [PURPOSE_SUGGEST], actor=actor
-        )
-
-
 def residence_commune(subject_id: str) -> str:
     """The person's permanent residence commune from the population registry, or ""."""
     from motcua.exchange import services as exchange
 
     try:
         data = exchange.call(
-            CONSUMER, "population.person.residence", PURPOSE_SUGGEST, subject_id
+            CONSUMER,
+            "population.person.residence",
+            PURPOSE_SUGGEST,
+            subject_id,
+            requester=f"citizen:{subject_id}",
         ).data
     except Exception:  # no suggestion is not an error: any unit may still be chosen
         logger.info("no residence for the suggestion", exc_info=True)
