@@ -48,6 +48,7 @@ __all__ = [
     "json_schema",
     "needed_grants",
     "prefill",
+    "prefill_party",
     "procedure_version_exists",
     "save_definition",
     "validate",
@@ -127,12 +128,34 @@ def prefill(
     return prefilling.run(form, subject_id=subject_id, actor_id=actor_id, party_ids=party_ids)
 
 
+def prefill_party(form: Form, role: str, personal_id: str, *, dossier: str = "") -> Prefill:
+    """Read the fields the other party `role` vouches for (subject `party:<role>`) about
+    that party, on their own behalf: called only once they confirm inside the dossier."""
+    return prefilling.run(
+        form,
+        subject_id=personal_id,
+        actor_id=personal_id,
+        party_ids={role: personal_id},
+        only=f"party:{role}",
+        dossier=dossier,
+    )
+
+
 def validate(
-    form: Form, data: dict[str, Any], prefill: Prefill | None, *, partial: bool = False
+    form: Form,
+    data: dict[str, Any],
+    prefill: Prefill | None,
+    *,
+    partial: bool = False,
+    parties_pending: bool = False,
 ) -> dict[str, Any]:
     """Cleaned data (types coerced, hidden fields dropped, read-only registry values taken
-    from `prefill`), or FormInvalid. `partial=True` (drafts): types and formats only."""
-    return validation.validate(form, data, prefill, partial=partial)
+    from `prefill`), or FormInvalid. `partial=True` (drafts): types and formats only.
+    `parties_pending=True`: the other parties' registry fields are left for them to fill
+    by confirming (whatever the applicant typed there is dropped, none is required)."""
+    return validation.validate(
+        form, data, prefill, partial=partial, parties_pending=parties_pending
+    )
 
 
 def json_schema(form: Form) -> dict[str, Any]:

@@ -59,8 +59,13 @@ class AccessOut(Schema):
     consumer: str
     consumer_name: str
     service: str
+    service_name: str
     purpose: str
-    outcome: str
+    outcome: str = Field(description="allowed, not-found, written, unchanged, denied:<reason>")
+    requester: str = Field(description="thay mặt ai: citizen:<số định danh>, official:<…>")
+    requester_label: str
+    dossier: str = Field(description="cho hồ sơ nào (mã hồ sơ hoặc mã nháp)")
+    summary: str = Field(description="cả dòng nói bằng lời (the whole row in words)")
 
 
 class AccessPage(Schema):
