@@ -725,6 +725,24 @@ def _apply_effect(
     return written.subject
 
 
+def exchange_needs() -> Iterable[tuple[str, str, str]]:
+    """(consumer, service, purpose) that dossiers, bundles and the counter need: the
+    exchange's system check compares them with the data owners' grants."""
+    from . import counter
+
+    yield (services.CONSUMER, "population.person.residence", services.PURPOSE_SUGGEST)
+    yield (counter.CONSUMER, counter.IDENTITY_SERVICE, counter.PURPOSE_IDENTIFY)
+    for version in catalog.published().filter(kind="integrated"):
+        members = catalog.members_of(version)
+        if any(m.depends_on for m in members):
+            for service in [*FACT_SERVICES.values(), FACT_EVENTS]:
+                yield (services.CONSUMER, service, PURPOSE)
+        for member in members:
+            if member.effect in EFFECT_SERVICES:
+                service = EFFECT_SERVICES[member.effect]
+                yield (services.CONSUMER, service, f"thu-tuc:{member.procedure_code}")
+
+
 def _write(service: str, child: Dossier, payload: dict[str, Any], applicant_id: str) -> Any:
     from motcua.exchange import services as exchange
 

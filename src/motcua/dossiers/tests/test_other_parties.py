@@ -70,7 +70,9 @@ def test_the_applicant_sees_the_party_was_asked_not_their_data(single):
     attach_required(FATHER, draft)
     draft = services.submit(FATHER, draft.reference)
     assert draft.status == Status.DRAFT
-    assert services.next_step(draft) == "Chờ bên còn lại xác nhận trên tài khoản định danh của mình."
+    assert (
+        services.next_step(draft) == "Chờ bên còn lại xác nhận trên tài khoản định danh của mình."
+    )
     assert "Trần Thị Bình" not in json.dumps([draft.data, draft.prefill], ensure_ascii=False)
     assert not MessageLogEntry.objects.filter(subject=MOTHER_ID).exists()
 

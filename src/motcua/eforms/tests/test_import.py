@@ -199,3 +199,9 @@ def test_the_admin_refuses_an_unknown_procedure_version(catalog, admin_client):
     assert response.status_code == 200
     assert "Thủ tục 1.001193 không có phiên bản 7." in response.content.decode()
     assert FormDefinition.objects.count() == 0
+
+
+def test_the_owners_declared_grants_cover_every_demo_form_and_bundle(all_forms):
+    from motcua.exchange import needs
+
+    assert [m.msg for m in needs.check_grants(databases=["default"])] == []
