@@ -704,6 +704,22 @@ def answer_party(personal_id: str, draft_ref: str, *, confirm: bool) -> Dossier:
     return _file_in(dossier, records, version, actor=personal_id, acting_for="")
 
 
+def data_for_applicant(dossier: Dossier) -> dict[str, Any]:
+    """The dossier's data as its applicant sees it: the registry values read about another
+    party when they confirmed are theirs, shown to them and to the officials deciding, not
+    to the applicant (who sees that the party was asked and confirmed)."""
+    values = (dossier.prefill or {}).get("values", {})
+    paths = [p for p, v in values.items() if str(v.get("relation", "")).startswith("party:")]
+    if not paths:
+        return dict(dossier.data or {})
+    data = {k: dict(v) if isinstance(v, dict) else v for k, v in (dossier.data or {}).items()}
+    for path in paths:
+        group, _sep, key = path.partition(".")
+        if isinstance(data.get(group), dict):
+            data[group].pop(key, None)
+    return data
+
+
 def _with_party_data(dossier: Dossier, form: Any, party: PartyConfirmation) -> Any:
     """The dossier's prefill with what the registries say about the party who just
     confirmed, read on that party's behalf for this dossier. Their confirmation is their

@@ -91,3 +91,19 @@ def test_the_party_is_read_on_their_own_behalf_when_they_confirm(single):
     said = " ".join(r["summary"] for r in rows)
     assert "theo yêu cầu của chính bạn" in said and f"cho hồ sơ {draft.draft_ref}" in said
     assert f"làm thủ tục {MARRIAGE}" in said
+
+
+def test_after_confirming_the_partys_data_is_not_shown_to_the_applicant(client, single):
+    from motcua.identity.testing import bearer
+
+    draft = services.create_draft(FATHER, MARRIAGE, WARD_CENTRE, marriage_data(MOTHER_ID))
+    attach_required(FATHER, draft)
+    services.submit(FATHER, draft.reference)
+    dossier = services.answer_party(MOTHER_ID, draft.draft_ref, confirm=True)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {bearer(single.father)}"}
+    body = client.get(f"/api/v1/dossiers/{dossier.code}", **headers).json()
+    assert body["status"] == Status.SUBMITTED and body["pending_parties"] == []
+    assert body["data"]["spouse"]["personal_id"] == MOTHER_ID  # what the applicant typed
+    assert "Trần Thị Bình" not in json.dumps(body, ensure_ascii=False)
+    assert not {"full_name", "birth_date", "sex", "permanent_address"} & set(body["data"]["spouse"])
+    assert body["data"]["applicant"]["full_name"] == "Nguyễn Văn An"
