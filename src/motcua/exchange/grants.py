@@ -3,9 +3,9 @@ source of grants. A versioned TOML file (grants.toml beside this module by defau
 consumers and, per consumer and data service (read or write), the purposes allowed.
 
 Loading a version applies it once: consumers are registered, declared grants missing or
-changed are created, grants an earlier file made that the new one no longer declares are
-revoked. The same version again changes nothing, so a grant its owner revoked (admin or
-`revoke_grant`) stays revoked until the owner publishes a new version that declares it."""
+changed are created, live grants it does not declare are revoked (whoever made them). The
+same version again changes nothing, so a grant its owner revoked (admin or `revoke_grant`)
+stays revoked until the owner publishes a new version that declares it."""
 
 from __future__ import annotations
 
@@ -132,7 +132,9 @@ def load(path: str | Path | None = None, *, actor: str) -> LoadResult:
         for g in declaration.grants
     }
     created = revoked = 0
-    live = Grant.objects.filter(revoked_at__isnull=True, created_by__startswith=SOURCE)
+    # Every live grant the declaration does not hold is revoked, whoever made it (grants a
+    # service once gave itself, in a database older than this file, included).
+    live = Grant.objects.filter(revoked_at__isnull=True).order_by("pk")
     kept: set[tuple[str, str]] = set()
     for grant in live.select_related("consumer", "service"):
         key = (grant.consumer.code, grant.service.code)

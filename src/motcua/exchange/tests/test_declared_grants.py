@@ -76,3 +76,13 @@ def test_a_read_cannot_use_a_write_service_nor_a_write_a_read_service():
             {"personal_id": "001085012345"},
             requester="citizen:001085012345",
         )
+
+
+def test_loading_revokes_a_grant_a_service_once_gave_itself():
+    services.sync_services()
+    services.register_consumer("motcua-dossiers", "Hệ thống hồ sơ MotCua", actor="test")
+    services.grant_access(
+        "motcua-dossiers", "population.person.family", ["lien-thong.ket-qua"], actor="old-code"
+    )
+    services.load_grants(actor="test")
+    assert not _live("motcua-dossiers", "population.person.family").exists()
