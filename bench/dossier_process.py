@@ -86,7 +86,6 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
     from django.test import override_settings
 
     from motcua.catalog import services as catalog
-    from motcua.dossiers import services as dossiers
     from motcua.eforms import services as eforms
     from motcua.exchange import services as exchange
     from motcua.identity import services as identity
@@ -110,7 +109,9 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
         actor="bench",
     )
     eforms.import_forms(SRC / "motcua/eforms/fixtures/demo_forms.json", actor="bench")
-    dossiers.setup_exchange_access(actor="bench")
+    from motcua.exchange import services as exchange_services
+
+    exchange_services.load_grants(actor="bench")  # the data owners' declared grants
     workflow.import_processes(
         workflow_demo.DEMO_PROCESSES.read_text(encoding="utf-8"), actor="bench"
     )

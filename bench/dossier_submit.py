@@ -241,7 +241,6 @@ def seed_world(args: argparse.Namespace) -> dict[str, Any]:
     from django.test import override_settings
 
     from motcua.catalog import services as catalog
-    from motcua.dossiers import services as dossiers
     from motcua.eforms import services as eforms
     from motcua.exchange import services as exchange
     from motcua.identity import services as identity
@@ -263,7 +262,9 @@ def seed_world(args: argparse.Namespace) -> dict[str, Any]:
         actor="bench",
     )
     eforms.import_forms(SRC / "motcua/eforms/fixtures/demo_forms.json", actor="bench")
-    dossiers.setup_exchange_access(actor="bench")
+    from motcua.exchange import services as exchange_services
+
+    exchange_services.load_grants(actor="bench")  # the data owners' declared grants
     if apps.is_installed("motcua.workflow"):
         # The demo processes: a submission opens the first step of its procedure's process.
         from motcua.workflow import demo as workflow_demo

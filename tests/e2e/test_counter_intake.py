@@ -32,9 +32,9 @@ TIMEOUT_MS = 20_000
 @pytest.fixture
 def counter_site(backoffice: str) -> str:
     """The back office site, with the counter's access to the registries (the card check)."""
-    from motcua.dossiers import counter
+    from motcua.exchange import services as exchange_services
 
-    counter.setup_exchange_access(actor="e2e")
+    exchange_services.load_grants(actor="e2e")  # the data owners' declared grants
     return backoffice
 
 

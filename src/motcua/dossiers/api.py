@@ -288,7 +288,7 @@ def _out(dossier: Dossier, *, detail: bool = False) -> dict[str, Any]:
         "status_label": dossier.get_status_display(),
         "payment_status": dossier.payment_status,
         "fee_amount": dossier.fee_amount,
-        "data": dossier.data,
+        "data": services.data_for_applicant(dossier),
         "submitted_at": dossier.submitted_at,
         "appointment_date": dossier.appointment_date,
         "due_date": dossier.due_date,

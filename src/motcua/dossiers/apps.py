@@ -25,3 +25,8 @@ class DossiersConfig(AppConfig):
         from .signals import dossier_event
 
         dossier_event.connect(bundles.on_dossier_event, dispatch_uid="dossiers.bundles")
+
+        # What dossiers, bundles and the counter read and write, for the exchange's check.
+        from motcua.exchange import needs
+
+        needs.declare(bundles.exchange_needs)

@@ -6,8 +6,9 @@ The person fills the one form of an integrated service (a catalog procedure of k
 opens one child dossier per member procedure (`Dossier.parent`): members that need nothing
 are filed at once, each to its own process and competent authority; the others wait, as
 drafts, until the results they depend on exist. When a member's result is signed, its
-effect is written into the national database (registries.services: a birth gives the child
-a personal ID), what the next members need is read back through the exchange (the "facts"),
+effect is written into the national database through the exchange's write services (under
+the data owners' write grants, in the signed log: a birth gives the child a personal ID),
+what the next members need is read back through the exchange (the "facts"),
 the result is copied to the e-wallet of the person it is about, and the members waiting on
 it are filled from the bundle form and those facts (never re-typed) and filed. A refused
 member stops those that depend on it, with the reason; the others go on and the person is
@@ -662,6 +663,15 @@ def _member_result(parent: Dossier, child: Dossier) -> None:
     _release(parent)
 
 
+# The exchange write service of each member effect; the purpose is the member's procedure.
+EFFECT_SERVICES = {
+    "register_birth": "population.person.register_birth",
+    "register_permanent_residence": "population.person.register_residence",
+    "register_death": "population.person.register_death",
+    "remove_permanent_residence": "population.person.remove_residence",
+}
+
+
 def _apply_effect(
     parent: Dossier,
     child: Dossier,
@@ -669,71 +679,82 @@ def _apply_effect(
     result: dict[str, Any],
     facts: dict[str, Any],
 ) -> str:
-    """The member's registry write; returns the personal ID its result is about."""
-    from motcua.registries import services as registries
-
+    """The member's registry write, through the exchange; returns the personal ID its result
+    is about."""
     data = child.data or {}
     code = str(child.code)
     subject = _source(member.subject, parent.data, facts) if member.subject else ""
+    payload: dict[str, Any]
     if member.effect == "register_birth":
         baby = result.get("child") or data.get("child") or {}
         registration = result.get("registration") or {}
-        written = registries.register_birth(
-            registration_no=code,
-            commune_code=str(
+        payload = {
+            "registration_no": code,
+            "commune_code": str(
                 registration.get("commune_code")
                 or _walk(data, "registration.authority_commune_code")
                 or ""
             ),
-            full_name=str(baby.get("full_name", "")),
-            birth_date=dt.date.fromisoformat(str(baby.get("birth_date"))[:10]),
-            sex=str(baby.get("sex", "")),
-            father_id=str(result.get("father_personal_id", "")),
-            mother_id=str(result.get("mother_personal_id", "")),
-            actor=ACTOR,
-        )
-        return written.personal_id
-    if not subject:
-        return ""
-    if member.effect == "register_permanent_residence":
+            "full_name": str(baby.get("full_name", "")),
+            "birth_date": dt.date.fromisoformat(str(baby.get("birth_date"))[:10]),
+            "sex": str(baby.get("sex", "")),
+            "father_id": str(result.get("father_personal_id", "")),
+            "mother_id": str(result.get("mother_personal_id", "")),
+        }
+    elif not subject or member.effect not in EFFECT_SERVICES:
+        return str(subject or "")
+    elif member.effect == "register_permanent_residence":
         members = data.get("members") or [{}]
-        registries.register_permanent_residence(
-            personal_id=str(subject),
-            commune_code=str(_walk(data, "new_residence.commune_code") or ""),
-            address=str(_walk(data, "new_residence.address") or ""),
-            registration_no=code,
-            household_of=parent.applicant_id,
-            relation_to_head=str(members[0].get("relation_to_head", "")),
-            actor=ACTOR,
-        )
+        payload = {
+            "personal_id": str(subject),
+            "commune_code": str(_walk(data, "new_residence.commune_code") or ""),
+            "address": str(_walk(data, "new_residence.address") or ""),
+            "registration_no": code,
+            "household_of": parent.applicant_id,
+            "relation_to_head": str(members[0].get("relation_to_head", "")),
+        }
     elif member.effect == "register_death":
-        registries.register_death(
-            personal_id=str(subject),
-            death_date=dt.date.fromisoformat(str(_walk(data, "request.death_date"))[:10]),
-            commune_code=str(_walk(data, "request.authority_commune_code") or ""),
-            registration_no=code,
-            actor=ACTOR,
-        )
-    elif member.effect == "remove_permanent_residence":
-        registries.remove_permanent_residence(
-            personal_id=str(subject), registration_no=code, actor=ACTOR
-        )
-    return str(subject)
+        payload = {
+            "personal_id": str(subject),
+            "death_date": dt.date.fromisoformat(str(_walk(data, "request.death_date"))[:10]),
+            "commune_code": str(_walk(data, "request.authority_commune_code") or ""),
+            "registration_no": code,
+        }
+    else:  # remove_permanent_residence
+        payload = {"personal_id": str(subject), "registration_no": code}
+    written = _write(EFFECT_SERVICES[str(member.effect)], child, payload, parent.applicant_id)
+    return written.subject
 
 
-def setup_exchange_access(*, actor: str) -> None:
-    """Let the dossiers consumer read what a member's result wrote, for the members after it
-    (purpose `lien-thong.ket-qua`). Idempotent."""
+def exchange_needs() -> Iterable[tuple[str, str, str]]:
+    """(consumer, service, purpose) that dossiers, bundles and the counter need: the
+    exchange's system check compares them with the data owners' grants."""
+    from . import counter
+
+    yield (services.CONSUMER, "population.person.residence", services.PURPOSE_SUGGEST)
+    yield (counter.CONSUMER, counter.IDENTITY_SERVICE, counter.PURPOSE_IDENTIFY)
+    for version in catalog.published().filter(kind="integrated"):
+        members = catalog.members_of(version)
+        if any(m.depends_on for m in members):
+            for service in [*FACT_SERVICES.values(), FACT_EVENTS]:
+                yield (services.CONSUMER, service, PURPOSE)
+        for member in members:
+            if member.effect in EFFECT_SERVICES:
+                service = EFFECT_SERVICES[member.effect]
+                yield (services.CONSUMER, service, f"thu-tuc:{member.procedure_code}")
+
+
+def _write(service: str, child: Dossier, payload: dict[str, Any], applicant_id: str) -> Any:
     from motcua.exchange import services as exchange
 
-    services.setup_exchange_access(actor=actor)
-    for service in [*FACT_SERVICES.values(), FACT_EVENTS]:
-        try:
-            exchange.call(services.CONSUMER, service, PURPOSE, "000000000000")
-        except exchange.AccessDenied:
-            exchange.grant_access(services.CONSUMER, service, [PURPOSE], actor=actor)
-        except Exception:  # noqa: S110 - the probe subject does not exist: access is there
-            pass
+    return exchange.write(
+        services.CONSUMER,
+        service,
+        f"thu-tuc:{child.procedure_code}",
+        payload,
+        requester=f"citizen:{applicant_id}",
+        dossier=str(child.code),
+    )
 
 
 def _read_facts(parent: Dossier, subject: str) -> dict[str, Any]:
@@ -743,26 +764,35 @@ def _read_facts(parent: Dossier, subject: str) -> dict[str, Any]:
     out: dict[str, Any] = {"records": []}
     for name, service in FACT_SERVICES.items():
         try:
-            found = _call(service, subject, parent.applicant_id)
+            found = _call(service, subject, parent)
         except exchange.AccessDenied:
-            setup_exchange_access(actor=ACTOR)
-            found = _call(service, subject, parent.applicant_id)
+            # Without the owner's grant the next members are filled from the bundle's form
+            # alone; the refusal is in the signed log. Never grant ourselves access.
+            logger.warning("bundle %s: %s refused by the exchange", parent.code, service)
+            continue
         except NotFound:
             continue
         out[name] = {k: v for k, v in found.data.items() if k != "version"}
         out["records"].append(_record(found))
     try:
-        events = _call(FACT_EVENTS, subject, parent.applicant_id)
+        events = _call(FACT_EVENTS, subject, parent)
         out["records"].append(_record(events))
     except Exception:  # no civil status event yet is normal
         logger.debug("no civil status events for %s", subject)
     return out
 
 
-def _call(service: str, subject: str, acting_for: str) -> Any:
+def _call(service: str, subject: str, parent: Dossier) -> Any:
     from motcua.exchange import services as exchange
 
-    return exchange.call(services.CONSUMER, service, PURPOSE, subject, acting_for=acting_for)
+    return exchange.call(
+        services.CONSUMER,
+        service,
+        PURPOSE,
+        subject,
+        requester=f"citizen:{parent.applicant_id}",
+        dossier=str(parent.code or parent.draft_ref),
+    )
 
 
 def _record(found: Any) -> dict[str, Any]:

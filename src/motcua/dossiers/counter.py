@@ -85,17 +85,6 @@ def official(personal_id: str) -> OfficialRef:
     return workflow.official_ref(personal_id)
 
 
-def setup_exchange_access(*, actor: str) -> None:
-    """Register the counter as an exchange consumer that may read a person's basic data to
-    check the card shown at the counter against the population registry (idempotent)."""
-    from motcua.exchange import selectors as exchange_selectors
-    from motcua.exchange import services as exchange
-
-    consumer = exchange.register_consumer(CONSUMER, CONSUMER_NAME, actor=actor)
-    if not exchange_selectors.has_grant(CONSUMER, IDENTITY_SERVICE):
-        exchange.grant_access(consumer, IDENTITY_SERVICE, [PURPOSE_IDENTIFY], actor=actor)
-
-
 # ---------------------------------------------------------------------------- identifying
 
 
@@ -186,7 +175,7 @@ def _registry_person(officer: OfficialRef, personal_id: str) -> dict[str, Any]:
                 IDENTITY_SERVICE,
                 PURPOSE_IDENTIFY,
                 personal_id,
-                acting_for=officer.personal_id,
+                requester=f"official:{officer.personal_id}",
             ).data
         )
     except SubjectNotFound:

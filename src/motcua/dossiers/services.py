@@ -208,26 +208,17 @@ CONSUMER = "motcua-dossiers"
 PURPOSE_SUGGEST = "ho-so.goi-y-noi-nop"
 
 
-def setup_exchange_access(*, actor: str) -> None:
-    """Register dossiers as an exchange consumer that may read where a person lives, to
-    suggest where to submit (idempotent)."""
-    from motcua.exchange import selectors as exchange_selectors
-    from motcua.exchange import services as exchange
-
-    consumer = exchange.register_consumer(CONSUMER, "Hệ thống hồ sơ MotCua", actor=actor)
-    if not exchange_selectors.has_grant(CONSUMER, "population.person.residence"):
-        exchange.grant_access(
-            consumer, "population.person.residence", [PURPOSE_SUGGEST], actor=actor
-        )
-
-
 def residence_commune(subject_id: str) -> str:
     """The person's permanent residence commune from the population registry, or ""."""
     from motcua.exchange import services as exchange
 
     try:
         data = exchange.call(
-            CONSUMER, "population.person.residence", PURPOSE_SUGGEST, subject_id
+            CONSUMER,
+            "population.person.residence",
+            PURPOSE_SUGGEST,
+            subject_id,
+            requester=f"citizen:{subject_id}",
         ).data
     except Exception:  # no suggestion is not an error: any unit may still be chosen
         logger.info("no residence for the suggestion", exc_info=True)
@@ -376,25 +367,12 @@ def _check_data_size(data: Any) -> None:
 def prefill_for(
     applicant: Applicant, procedure_code: str, data: dict[str, Any] | None = None
 ) -> tuple[Any, Any]:
-    """The procedure's form and what the registries already know, for this applicant (and
-    for the other parties whose personal IDs the data names)."""
+    """The procedure's form and what the registries already know about this applicant. The
+    other parties' data is never read for the applicant: only once a party confirms inside
+    the dossier, on that party's behalf (answer_party)."""
     form = eforms.form_for(procedure_code)
-    prefill = eforms.prefill(
-        form,
-        subject_id=applicant.subject_id,
-        actor_id=applicant.actor_id,
-        party_ids=_party_ids(form, data or {}),
-    )
+    prefill = eforms.prefill(form, subject_id=applicant.subject_id, actor_id=applicant.actor_id)
     return form, prefill
-
-
-def _party_ids(form: Any, data: dict[str, Any]) -> dict[str, str]:
-    ids = {}
-    for party in form.parties:
-        value = _path(data, party.personal_id_path)
-        if isinstance(value, str) and len(value) == 12 and value.isdigit():
-            ids[party.role] = value
-    return ids
 
 
 @transaction.atomic
@@ -462,11 +440,7 @@ def update_draft(
     if data is not None:
         _check_data_size(data)
         form = eforms.form_for(dossier.procedure_code)
-        prefill = prefill_of(dossier)
-        if form.parties and _party_ids(form, data) != _party_ids(form, dossier.data):
-            _form, prefill = prefill_for(applicant, dossier.procedure_code, data)
-            dossier.prefill = prefill.to_json()
-        eforms.validate(form, data, prefill, partial=True)
+        eforms.validate(form, data, prefill_of(dossier), partial=True)
         dossier.data = data
     if receiving_unit is not None:
         agency = check_receiving_unit(dossier.procedure_code, receiving_unit)
@@ -703,7 +677,8 @@ def _submit_locked(dossier: Dossier, applicant: Applicant) -> Dossier:
     version = catalog.get_published(dossier.procedure_code)
     form = eforms.form_at(dossier.procedure_code, version.version)
     prefill = prefill_of(dossier)
-    cleaned = eforms.validate(form, dossier.data, prefill)
+    # The other parties' registry fields are filled when each confirms, not by the applicant.
+    cleaned = eforms.validate(form, dossier.data, prefill, parties_pending=bool(form.parties))
     records, missing = _components(dossier, prefill, version)
     if missing:
         raise MissingComponents(
@@ -881,11 +856,55 @@ def answer_party(personal_id: str, draft_ref: str, *, confirm: bool) -> Dossier:
             key=f"party-declined:{dossier.id}:{row.pk}",
         )
         return dossier
-    if dossier.parties.exclude(state=PartyConfirmation.State.CONFIRMED).exists():
-        return dossier
     version = catalog.get_published(dossier.procedure_code)
-    records, _missing = _components(dossier, prefill_of(dossier), version)
+    form = eforms.form_at(dossier.procedure_code, version.version)
+    dossier.prefill = _with_party_data(dossier, form, row).to_json()
+    if dossier.parties.exclude(state=PartyConfirmation.State.CONFIRMED).exists():
+        dossier.save()
+        return dossier
+    prefill = prefill_of(dossier)
+    dossier.data = eforms.validate(form, dossier.data, prefill)
+    records, _missing = _components(dossier, prefill, version)
     return _file_in(dossier, records, version, actor=personal_id, acting_for="")
+
+
+def data_for_applicant(dossier: Dossier) -> dict[str, Any]:
+    """The dossier's data as its applicant sees it: the registry values read about another
+    party when they confirmed are theirs, shown to them and to the officials deciding, not
+    to the applicant (who sees that the party was asked and confirmed)."""
+    values = (dossier.prefill or {}).get("values", {})
+    paths = [p for p, v in values.items() if str(v.get("relation", "")).startswith("party:")]
+    if not paths:
+        return dict(dossier.data or {})
+    data = {k: dict(v) if isinstance(v, dict) else v for k, v in (dossier.data or {}).items()}
+    for path in paths:
+        group, _sep, key = path.partition(".")
+        if isinstance(data.get(group), dict):
+            data[group].pop(key, None)
+    return data
+
+
+def _with_party_data(dossier: Dossier, form: Any, party: PartyConfirmation) -> Any:
+    """The dossier's prefill with what the registries say about the party who just
+    confirmed, read on that party's behalf for this dossier. Their confirmation is their
+    consent to the sensitive reads the form needs, for this procedure only."""
+    from dataclasses import replace
+
+    from motcua.exchange import services as exchange
+
+    read = eforms.prefill_party(form, party.role, party.personal_id, dossier=dossier.reference)
+    if read.needs_consent:
+        for service in read.needs_consent:
+            exchange.grant_consent(
+                party.personal_id, form.purpose, consumer=eforms.CONSUMER, service=service
+            )
+        read = eforms.prefill_party(form, party.role, party.personal_id, dossier=dossier.reference)
+    mine = prefill_of(dossier)
+    return replace(
+        mine,
+        values={**mine.values, **read.values},
+        records=[*mine.records, *read.records],
+    )
 
 
 def awaiting_my_confirmation(personal_id: str) -> list[Dossier]:

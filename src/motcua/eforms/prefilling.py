@@ -108,11 +108,18 @@ class _Reader:
     """Calls the exchange once per (service, subject) and collects what happened."""
 
     def __init__(
-        self, form: Form, subject_id: str, actor_id: str, call: Callable[..., Any]
+        self,
+        form: Form,
+        subject_id: str,
+        actor_id: str,
+        call: Callable[..., Any],
+        requester: str = "",
+        dossier: str = "",
     ) -> None:
         self.form = form
         self.subject_id = subject_id
-        self.acting_for = actor_id or subject_id
+        self.requester = requester or f"citizen:{actor_id or subject_id}"
+        self.dossier = dossier
         self.call = call
         self.answers: dict[tuple[str, str], dict[str, Any] | None] = {}
         self.records: list[dict[str, Any]] = []
@@ -141,7 +148,12 @@ class _Reader:
         try:
             with guard:
                 result = self.call(
-                    CONSUMER, service, self.form.purpose, subject, acting_for=self.acting_for
+                    CONSUMER,
+                    service,
+                    self.form.purpose,
+                    subject,
+                    requester=self.requester,
+                    dossier=self.dossier,
                 )
         except AccessDenied as exc:
             if exc.reason == "no-consent":
@@ -196,15 +208,24 @@ def run(
     actor_id: str = "",
     party_ids: dict[str, str] | None = None,
     call: Callable[..., Any] | None = None,
+    only: str | None = None,
+    requester: str = "",
+    dossier: str = "",
 ) -> Prefill:
+    """`only`: read just the fields of that relation (e.g. `party:spouse`). `requester` and
+    `dossier` are what the exchange logs (the person filling the form by default)."""
     if call is None:
         from motcua.exchange import services as exchange
 
         call = exchange.call
-    reader = _Reader(form, subject_id, actor_id, call)
+    reader = _Reader(form, subject_id, actor_id, call, requester, dossier)
     party_ids = party_ids or {}
     party_labels = {p.role: p.label for p in form.parties}
-    fields = form.prefilled_fields()
+    fields = [
+        f
+        for f in form.prefilled_fields()
+        if only is None or (f.prefill is not None and f.prefill["subject"] == only)
+    ]
     subjects: dict[str, str | None] = {"self": subject_id}
     for relation in sorted({f.prefill["subject"] for f in fields if f.prefill}):
         if relation in subjects:

@@ -5,7 +5,8 @@ prefill(form, subject_id=…)      registry values through `exchange`, with thei
 validate(form, data, prefill)    cleaned data or FormInvalid (path → Vietnamese message)
 json_schema(form)                the dossier data as JSON Schema 2020-12
 import_forms(file or data)       all-or-nothing import, attached to current versions
-setup_exchange_access(actor=…)   consumer motcua-eforms and its grants"""
+needed_grants()                  data service → purposes the stored forms read (for the
+                                 exchange's check; eforms never grants itself access)"""
 
 from __future__ import annotations
 
@@ -15,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 
 from motcua.audit import services as audit
 from motcua.core.errors import NotFound
@@ -25,7 +24,7 @@ from . import definition as definitions
 from . import prefilling, validation
 from .errors import FormImportError, FormInvalid
 from .models import FormDefinition
-from .prefilling import CONSUMER, CONSUMER_NAME, Prefill, PrefillValue
+from .prefilling import CONSUMER, Prefill, PrefillValue
 from .schema import example_document, example_prefill
 from .schema import json_schema as _json_schema
 from .spec import FieldSpec, Form, Party
@@ -47,10 +46,11 @@ __all__ = [
     "form_for",
     "import_forms",
     "json_schema",
+    "needed_grants",
     "prefill",
+    "prefill_party",
     "procedure_version_exists",
     "save_definition",
-    "setup_exchange_access",
     "validate",
 ]
 
@@ -128,12 +128,34 @@ def prefill(
     return prefilling.run(form, subject_id=subject_id, actor_id=actor_id, party_ids=party_ids)
 
 
+def prefill_party(form: Form, role: str, personal_id: str, *, dossier: str = "") -> Prefill:
+    """Read the fields the other party `role` vouches for (subject `party:<role>`) about
+    that party, on their own behalf: called only once they confirm inside the dossier."""
+    return prefilling.run(
+        form,
+        subject_id=personal_id,
+        actor_id=personal_id,
+        party_ids={role: personal_id},
+        only=f"party:{role}",
+        dossier=dossier,
+    )
+
+
 def validate(
-    form: Form, data: dict[str, Any], prefill: Prefill | None, *, partial: bool = False
+    form: Form,
+    data: dict[str, Any],
+    prefill: Prefill | None,
+    *,
+    partial: bool = False,
+    parties_pending: bool = False,
 ) -> dict[str, Any]:
     """Cleaned data (types coerced, hidden fields dropped, read-only registry values taken
-    from `prefill`), or FormInvalid. `partial=True` (drafts): types and formats only."""
-    return validation.validate(form, data, prefill, partial=partial)
+    from `prefill`), or FormInvalid. `partial=True` (drafts): types and formats only.
+    `parties_pending=True`: the other parties' registry fields are left for them to fill
+    by confirming (whatever the applicant typed there is dropped, none is required)."""
+    return validation.validate(
+        form, data, prefill, partial=partial, parties_pending=parties_pending
+    )
 
 
 def json_schema(form: Form) -> dict[str, Any]:
@@ -147,42 +169,15 @@ def check_definition(definition: Any) -> list[str]:
 
 
 # --- exchange access -------------------------------------------------------------------------
-def _needed_grants() -> dict[str, set[str]]:
+def needed_grants() -> dict[str, set[str]]:
+    """What the stored forms read: data service → purposes `thu-tuc:<code>`. Grants come only
+    from the data owners' declared file; the exchange's system check compares the two."""
     needed: dict[str, set[str]] = {}
     for row in FormDefinition.objects.only("procedure_code", "procedure_version", "definition"):
         form = _form(row)
         for service in form.services():
             needed.setdefault(service, set()).add(form.purpose)
     return needed
-
-
-@transaction.atomic
-def setup_exchange_access(*, actor: str) -> dict[str, list[str]]:
-    """Register consumer motcua-eforms with one grant per data service any stored form uses,
-    for the purposes `thu-tuc:<code>` of the procedures using it. Idempotent; when the
-    purposes change, the old grant is revoked and a new one made (grants have no update)."""
-    from motcua.exchange import services as exchange
-    from motcua.exchange.models import DataService, Grant  # no selector for grants yet
-
-    needed = _needed_grants()
-    if not needed:
-        return {}
-    if DataService.objects.filter(code__in=needed).count() < len(needed):
-        exchange.sync_services()
-    consumer = exchange.register_consumer(CONSUMER, CONSUMER_NAME, actor=actor)
-    now = timezone.now()
-    for service, purposes in sorted(needed.items()):
-        active = list(
-            Grant.objects.filter(consumer=consumer, service__code=service, revoked_at__isnull=True)
-            .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
-            .order_by("pk")
-        )
-        if len(active) == 1 and set(active[0].purposes) == purposes:
-            continue
-        for grant in active:
-            exchange.revoke_grant(grant.pk, actor=actor)
-        exchange.grant_access(consumer, service, sorted(purposes), actor=actor)
-    return {service: sorted(purposes) for service, purposes in needed.items()}
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -259,8 +254,6 @@ def import_forms(path_or_data: Any, *, actor: str) -> int:
     with transaction.atomic():
         for code, version, item in accepted:
             changed += _store(code, version, item, actor)
-        if changed:
-            setup_exchange_access(actor=actor)
     return changed
 
 
@@ -298,7 +291,7 @@ def save_definition(
     procedure_code: str, procedure_version: int, definition: Any, *, actor: str
 ) -> FormDefinition:
     """Store one definition for a given procedure version (the admin's edit), after checking
-    it; then bring the exchange grants up to date."""
+    it. Grants for what it reads come from the data owners, not from here."""
     problems = check_definition(definition)
     if isinstance(definition, dict) and definition.get("procedure") not in (None, procedure_code):
         problems.append(f"$.procedure: phải là {procedure_code} (mã thủ tục của biểu mẫu)")
@@ -306,8 +299,7 @@ def save_definition(
         problems.append(f"$: thủ tục {procedure_code} không có phiên bản {procedure_version}")
     if problems:
         raise FormImportError([f"{procedure_code}: {p}" for p in problems])
-    if _store(procedure_code, procedure_version, definition, actor):
-        setup_exchange_access(actor=actor)
+    _store(procedure_code, procedure_version, definition, actor)
     return FormDefinition.objects.get(
         procedure_code=procedure_code, procedure_version=procedure_version
     )

@@ -230,7 +230,16 @@ def existing_communes(codes: set[str]) -> set[str]:
 class _Run:
     """One validation: coerced values, visibility, errors."""
 
-    def __init__(self, form: Form, data: Any, prefill: Prefill | None, partial: bool) -> None:
+    def __init__(
+        self,
+        form: Form,
+        data: Any,
+        prefill: Prefill | None,
+        partial: bool,
+        parties_pending: bool = False,
+    ) -> None:
+        self.parties_pending = parties_pending
+        self.awaiting: set[str] = set()
         self.form = form
         self.data = data
         self.prefill = prefill
@@ -274,6 +283,15 @@ class _Run:
             path = f"{group.key}.{field.key}"
             given = raw.get(field.key, MISSING)
             registry = self._registry_value(field, path)
+            if (
+                self.parties_pending
+                and field.read_only
+                and field.prefill is not None
+                and str(field.prefill["subject"]).startswith("party:")
+            ):
+                self.awaiting.add(path)  # the party's registry fills it when they confirm
+                values[field.key] = MISSING
+                continue
             try:
                 if registry is not MISSING and field.read_only:
                     if given is not MISSING and self._coerce_or_bad(field, given) != registry:
@@ -436,7 +454,12 @@ class _Run:
                 self.errors[path] = "Cần xác nhận mục này."
                 continue
             if value is MISSING:
-                if field.required and not self.partial and path not in self.errors:
+                if (
+                    field.required
+                    and not self.partial
+                    and path not in self.errors
+                    and path not in self.awaiting
+                ):
                     self.errors[path] = "Trường này là bắt buộc."
                 continue
             out[field.key] = value
@@ -565,9 +588,14 @@ def _same(value: Any, expected: Any) -> bool:
 
 
 def validate(
-    form: Form, data: Any, prefill: Prefill | None, *, partial: bool = False
+    form: Form,
+    data: Any,
+    prefill: Prefill | None,
+    *,
+    partial: bool = False,
+    parties_pending: bool = False,
 ) -> dict[str, Any]:
-    run = _Run(form, data, prefill, partial)
+    run = _Run(form, data, prefill, partial, parties_pending)
     run.coerce_all()
     if "" in run.errors:
         raise FormInvalid(run.errors)

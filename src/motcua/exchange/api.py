@@ -51,6 +51,15 @@ class CallIn(Schema):
         description="mục đích: mã thủ tục hành chính (vd. 1.001193) hoặc mục đích được cấp quyền",
         examples=["1.001193"],
     )
+    requester: str = Field(
+        "",
+        max_length=60,
+        pattern=r"^((citizen|official|system):[A-Za-z0-9._-]{1,50})?$",
+        description="thay mặt ai: citizen:<số định danh>, official:<số định danh cán bộ>; "
+        "trống: chính hệ thống gọi (ghi vào nhật ký, chủ thể dữ liệu xem được)",
+        examples=["citizen:001085012345"],
+    )
+    dossier: str = Field("", max_length=40, description="cho hồ sơ nào (mã hồ sơ)")
 
 
 class CallOut(Schema):
@@ -77,8 +86,13 @@ class AccessOut(Schema):
     consumer: str
     consumer_name: str
     service: str
+    service_name: str
     purpose: str
-    outcome: str
+    outcome: str = Field(description="allowed, not-found, written, unchanged, denied:<reason>")
+    requester: str = Field(description="thay mặt ai: citizen:<số định danh>, official:<…>")
+    requester_label: str
+    dossier: str = Field(description="cho hồ sơ nào (mã hồ sơ hoặc mã nháp)")
+    summary: str = Field(description="cả dòng nói bằng lời (the whole row in words)")
 
 
 class ConsentIn(Schema):
@@ -145,7 +159,14 @@ def call_service(request: HttpRequest, service_id: str, payload: CallIn) -> serv
     type names the reason (`no-grant`, `wrong-purpose`, `no-consent`); 404: unknown service
     or no data about the subject. Subject and purpose travel in the body, never in the URL."""
     consumer = auth.consumer_from_request(request)
-    return services.call(consumer, service_id, payload.purpose, payload.subject)
+    return services.call(
+        consumer,
+        service_id,
+        payload.purpose,
+        payload.subject,
+        requester=payload.requester or f"system:{consumer.code}",
+        dossier=payload.dossier,
+    )
 
 
 # --- the person's own view -------------------------------------------------------------------

@@ -9,6 +9,7 @@ class ExchangeConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_services, sender=self)
+        from . import needs  # noqa: F401 - registers the system check of declared needs
 
 
 def _sync_services(**kwargs: object) -> None:

@@ -42,6 +42,10 @@ FIELDS = (
     "prev_hash",
     "key_id",
 )
+# Signed only when set, so entries written before these fields existed verify unchanged:
+# on whose behalf the call was made (citizen:<id>, official:<id>) and for which dossier.
+OPTIONAL_FIELDS = ("requester", "dossier")
+COLUMNS = (*FIELDS, *OPTIONAL_FIELDS)
 
 
 def genesis_hash(chain: int) -> str:
@@ -75,9 +79,9 @@ _LOCKED_TRIES = 50
 
 _INSERT = (
     "INSERT INTO exchange_messagelogentry ("
-    + ", ".join((*FIELDS, "hash", "signature"))
+    + ", ".join((*COLUMNS, "hash", "signature"))
     + ") SELECT "
-    + ", ".join(["%s"] * (len(FIELDS) + 2))
+    + ", ".join(["%s"] * (len(COLUMNS) + 2))
 )
 
 
@@ -139,6 +143,7 @@ def _chain() -> int:
 
 def body(entry: dict[str, Any]) -> dict[str, Any]:
     out = {name: entry[name] for name in FIELDS}
+    out.update({name: entry[name] for name in OPTIONAL_FIELDS if entry.get(name)})
     occurred = out["occurred_at"]
     if not isinstance(occurred, str):
         out["occurred_at"] = occurred.isoformat(timespec="microseconds")
@@ -175,7 +180,7 @@ def _entry(chain: int, head: tuple[int, str], **values: str) -> MessageLogEntry:
 
 def _insert(entry: MessageLogEntry, guard: tuple[str, list[Any]] | None) -> None:
     """One INSERT ... SELECT ... WHERE guard RETURNING id: a single round trip."""
-    sql, params = _INSERT, [getattr(entry, name) for name in (*FIELDS, "hash", "signature")]
+    sql, params = _INSERT, [getattr(entry, name) for name in (*COLUMNS, "hash", "signature")]
     if guard is not None:
         sql, params = f"{sql} WHERE {guard[0]}", [*params, *guard[1]]
     if connection.vendor == "postgresql":
@@ -199,6 +204,8 @@ def append(
     outcome: str,
     request_hash: str,
     response_hash: str,
+    requester: str = "",
+    dossier: str = "",
     guard: tuple[str, list[Any]] | None = None,
 ) -> MessageLogEntry:
     """Append one entry to this thread's chain, in its own transaction (or the caller's).
@@ -218,6 +225,8 @@ def append(
         "outcome": outcome,
         "request_hash": request_hash,
         "response_hash": response_hash,
+        "requester": requester[:60],
+        "dossier": dossier[:40],
     }
     writer = _writer()
     chain = writer.chain
@@ -307,7 +316,7 @@ def verify_entries(
 def stored_entries(batch_size: int = 5000) -> Iterator[dict[str, Any]]:
     """Every stored entry as a dict, ordered by (chain, seq)."""
     last = (-1, 0)
-    columns = (*FIELDS, "hash", "signature")
+    columns = (*COLUMNS, "hash", "signature")
     while True:
         rows = list(
             MessageLogEntry.objects.filter(chain__gte=last[0])

@@ -39,6 +39,12 @@ class DataService(models.Model):
     sensitive = models.BooleanField(default=False, help_text="cần sự đồng ý của chủ thể")
     attributes = models.JSONField(default=list)
     subject_kind = models.CharField(max_length=40, default="personal_id")
+    kind = models.CharField(
+        max_length=5,
+        choices=[("read", "Đọc"), ("write", "Ghi")],
+        default="read",
+        help_text="read: returns data; write: changes the registry",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -107,7 +113,13 @@ class MessageLogEntry(models.Model):
     service = models.CharField(max_length=100)
     purpose = models.CharField(max_length=100)
     subject = models.CharField(max_length=20)
-    outcome = models.CharField(max_length=30, help_text="allowed, not-found or denied:<reason>")
+    outcome = models.CharField(
+        max_length=30, help_text="allowed, not-found, written, unchanged or denied:<reason>"
+    )
+    requester = models.CharField(
+        max_length=60, blank=True, default="", help_text="on whose behalf: citizen:<id>, …"
+    )
+    dossier = models.CharField(max_length=40, blank=True, default="", help_text="for which dossier")
     request_hash = models.CharField(max_length=64)
     response_hash = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64)
@@ -177,3 +189,21 @@ class LogAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"anchor {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class GrantDeclaration(models.Model):
+    """A version of the data owners' declared grants file (tệp khai báo quyền khai thác) that
+    was loaded: the same version is not applied twice, so a grant the owner revoked stays
+    revoked until the owner publishes a new version."""
+
+    version = models.PositiveIntegerField(unique=True)
+    content_hash = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(default=timezone.now)
+    loaded_by = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "tệp khai báo quyền khai thác"
+        verbose_name_plural = "tệp khai báo quyền khai thác"
+
+    def __str__(self) -> str:
+        return f"grants v{self.version}"

@@ -40,6 +40,7 @@ class ServiceInfo:
     code: str
     registry: str
     sensitive: bool
+    kind: str = "read"
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class Policy:
         if code not in self.services:
             row = (
                 DataService.objects.filter(code=code, active=True)
-                .values_list("pk", "code", "registry", "sensitive")
+                .values_list("pk", "code", "registry", "sensitive", "kind")
                 .first()
             )
             self.confirm()

@@ -1,7 +1,11 @@
-"""The exchange's public functions. `call` is THE policy path for reading a registry: the
-HTTP API and other apps in-process both go through it.
+"""The exchange's public functions. `call` is THE policy path for reading a registry and
+`write` the one for changing it: the HTTP API and other apps in-process go through them.
 
     grant → purpose → consent (sensitive services) → fetch → log → return
+    grant → purpose → write (registry, idempotent) → log → return
+
+Grants come only from the data owners' declared file (grants.toml, `load_grants`); every log
+entry names on whose behalf (`requester`) and for which dossier the call was made.
 
 A denied call raises AccessDenied (reason no-grant, wrong-purpose or no-consent) after it is
 logged; it returns no data. Consent and grant changes are also written to the audit log; calls
@@ -47,8 +51,23 @@ class CallResult:
     response_hash: str
 
 
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write left: whose record, at which version, whether it changed now, and the
+    log entry that records it."""
+
+    service: str
+    registry: str
+    subject: str
+    version: int
+    created: bool
+    log_chain: int
+    log_seq: int
+
+
 def sync_services(using: str = "default") -> int:
-    """Mirror the registry modules' data-service declarations into DataService rows."""
+    """Mirror the registry modules' data-service declarations (reads and writes) into
+    DataService rows."""
     count = 0
     for spec in registry_modules.all_services():
         DataService.objects.using(using).update_or_create(
@@ -59,6 +78,20 @@ def sync_services(using: str = "default") -> int:
                 "sensitive": spec.sensitive,
                 "attributes": list(spec.attributes),
                 "subject_kind": spec.subject,
+                "kind": "read",
+            },
+        )
+        count += 1
+    for write_spec in registry_modules.all_writes():
+        DataService.objects.using(using).update_or_create(
+            code=write_spec.id,
+            defaults={
+                "registry": write_spec.id.split(".", 1)[0],
+                "name": write_spec.name,
+                "sensitive": False,
+                "attributes": [],
+                "subject_kind": write_spec.subject,
+                "kind": "write",
             },
         )
         count += 1
@@ -96,9 +129,14 @@ def call(
     purpose: str,
     subject: str,
     *,
+    requester: str = "",
+    dossier: str = "",
     acting_for: str = "",
 ) -> CallResult:
     """Read `service` about `subject` for `purpose` on behalf of `consumer`, if policy allows.
+    `requester` says on whose behalf (citizen:<id>, official:<id>; a bare personal ID in
+    `acting_for` means citizen:<id>) and `dossier` for which dossier: both are signed into the
+    log entry and shown to the subject in their access history.
 
     Consumers, services and grants come from the process's policy cache (policy.py); consent
     is read from the database. The log entry that allows the call is inserted only if, at
@@ -108,13 +146,24 @@ def call(
     if not purpose or not subject or len(subject) > 20 or len(purpose) > 100:
         raise InvalidInput("Cần mục đích (purpose) và chủ thể (subject) hợp lệ.")
     code = consumer.code if isinstance(consumer, Consumer) else consumer
+    who = _requester(requester, acting_for)
     current = policy.current()
     for _ in range(_DECISION_TRIES):
         try:
-            return _decide(current, code, service, purpose, subject, acting_for)
+            return _decide(current, code, service, purpose, subject, who, dossier[:40])
         except (policy.PolicyChanged, log.GuardFailed):
             current = policy.refresh()
     raise Conflict("Chính sách khai thác đang thay đổi; hãy gọi lại.")
+
+
+def _requester(requester: str, acting_for: str = "") -> str:
+    """`citizen:<id>`, `official:<id>`, `system:<name>`…; a bare ID is a citizen's."""
+    value = (requester or acting_for or "").strip()
+    if value and ":" not in value:
+        value = f"citizen:{value}"
+    if len(value) > 60:
+        raise InvalidInput("Người yêu cầu (requester) không hợp lệ.", param="requester")
+    return value
 
 
 def _decide(
@@ -123,7 +172,8 @@ def _decide(
     service: str,
     purpose: str,
     subject: str,
-    acting_for: str,
+    requester: str,
+    dossier: str,
 ) -> CallResult:
     who = current.consumer(code)
     if who is None:
@@ -140,7 +190,8 @@ def _decide(
             "service": svc.code,
             "purpose": purpose,
             "subject": subject,
-            "acting_for": acting_for,
+            "requester": requester,
+            "dossier": dossier,
         }
     )
     guard = current.guard()
@@ -154,8 +205,14 @@ def _decide(
             outcome=outcome,
             request_hash=request_hash,
             response_hash=response_hash,
+            requester=requester,
+            dossier=dossier,
             guard=condition,
         )
+
+    if svc.kind != "read":
+        current.confirm()
+        raise UnknownService(f"{svc.code} là dịch vụ cập nhật dữ liệu, không phải dịch vụ đọc.")
 
     grants = [g for g in current.grants_for(who, svc) if g.valid_at(now)]
     if not grants:
@@ -205,6 +262,114 @@ def _has_consent(subject: str, consumer_pk: int, service_pk: int, purpose: str) 
         .filter(Q(consumer__isnull=True) | Q(consumer_id=consumer_pk))
         .filter(Q(service__isnull=True) | Q(service_id=service_pk))
         .exists()
+    )
+
+
+# --- writes ----------------------------------------------------------------------------------
+def write(
+    consumer: Consumer | str,
+    service: str,
+    purpose: str,
+    payload: dict[str, Any],
+    *,
+    requester: str,
+    dossier: str = "",
+) -> WriteResult:
+    """Change a registry through its write service `service` for `purpose`, if the consumer
+    holds a write grant for it: the change and the signed log entry that records it commit
+    together (in the caller's transaction), or neither does. A refusal is logged and raises
+    AccessDenied; the registry is untouched. Idempotent as the registry's write is (by its
+    registration number)."""
+    if not purpose or len(purpose) > 100 or not isinstance(payload, dict):
+        raise InvalidInput("Cần mục đích (purpose) và dữ liệu cập nhật hợp lệ.")
+    code = consumer.code if isinstance(consumer, Consumer) else consumer
+    who = _requester(requester)
+    current = policy.current()
+    for _ in range(_DECISION_TRIES):
+        try:
+            return _decide_write(current, code, service, purpose, payload, who, dossier[:40])
+        except (policy.PolicyChanged, log.GuardFailed):
+            current = policy.refresh()
+    raise Conflict("Chính sách khai thác đang thay đổi; hãy gọi lại.")
+
+
+def _decide_write(
+    current: policy.Policy,
+    code: str,
+    service: str,
+    purpose: str,
+    payload: dict[str, Any],
+    requester: str,
+    dossier: str,
+) -> WriteResult:
+    who = current.consumer(code)
+    if who is None:
+        current.confirm()
+        raise NotFound(f"Không có đơn vị khai thác {code}.")
+    svc = current.service(service)
+    if svc is None or svc.kind != "write":
+        current.confirm()
+        raise UnknownService(f"Không có dịch vụ cập nhật dữ liệu {service}.")
+    subject = str(payload.get("personal_id") or "")[:20]
+    request_hash = log.digest(
+        {"consumer": who.code, "service": svc.code, "purpose": purpose, "payload": payload}
+    )
+    guard = current.guard()
+
+    def entry(outcome: str, subject: str, response_hash: str) -> Any:
+        return log.append(
+            consumer=who.code,
+            service=svc.code,
+            purpose=purpose,
+            subject=subject,
+            outcome=outcome,
+            request_hash=request_hash,
+            response_hash=response_hash,
+            requester=requester,
+            dossier=dossier,
+            guard=guard,
+        )
+
+    now = timezone.now()
+    grants = [g for g in current.grants_for(who, svc) if g.valid_at(now)]
+    reason = ""
+    if not grants:
+        reason = "no-grant"
+    elif not any(purpose in grant.purposes for grant in grants):
+        reason = "wrong-purpose"
+    if reason:
+        entry(f"denied:{reason}", subject, log.digest(None))
+        raise AccessDenied(
+            reason,
+            f"Đơn vị {who.code} không có quyền cập nhật dữ liệu qua dịch vụ {svc.code} "
+            f"với mục đích {purpose}.",
+        )
+    spec = registry_modules.writer(svc.code)
+    # The write and its log entry commit together: a refused log entry (policy changed)
+    # undoes the write before the call is decided again.
+    with transaction.atomic():
+        try:
+            written = spec.apply(**payload, actor=f"exchange:{who.code}")
+        except TypeError as exc:
+            raise InvalidInput(f"Dữ liệu cập nhật không đúng dịch vụ {svc.code}.") from exc
+        answer = {
+            "personal_id": written.personal_id,
+            "version": written.version,
+            "created": written.created,
+        }
+        logged = entry(
+            "written" if written.created else "unchanged",
+            written.personal_id[:20],
+            log.digest(answer),
+        )
+    return WriteResult(
+        service=svc.code,
+        registry=svc.registry,
+        subject=written.personal_id,
+        version=written.version,
+        created=written.created,
+        log_chain=logged.chain,
+        log_seq=logged.seq,
     )
 
 
@@ -376,3 +541,11 @@ def anchor_log(actor: str = "system:exchange_anchor") -> LogAnchor:
 
 def log_entry_count() -> int:
     return MessageLogEntry.objects.count()
+
+
+def load_grants(path: Any = None, *, actor: str) -> Any:
+    """Apply the data owners' declared grants file (grants.toml by default): the only way
+    grants are made outside the admin. Idempotent per version (see grants.py)."""
+    from . import grants
+
+    return grants.load(path, actor=actor)

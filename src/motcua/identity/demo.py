@@ -17,7 +17,7 @@ from django.conf import settings
 from motcua.core.errors import InvalidInput
 from motcua.core.files import write_private
 
-from . import relations, services
+from . import services
 from .models import Account
 
 DEMO_PEOPLE = [
@@ -69,7 +69,7 @@ def ensure_demo_subjects(var_dir: Path | None = None) -> Path:
     if path.exists():
         known = json.loads(path.read_text(encoding="utf-8"))
     ensure_registry_records()
-    relations.setup_exchange_access(actor="load_demo")
+    _load_grants("load_demo")
     for person in DEMO_PEOPLE:
         pid = str(person["personal_id"])
         account = Account.objects.filter(username=pid).first()
@@ -235,3 +235,10 @@ def ensure_wallet_items() -> None:
             key=f"demo:{recipient}:{title}",
             actor="load_demo",
         )
+
+
+def _load_grants(actor: str) -> None:
+    """The data owners' declared grants (identity's included); never granted by identity."""
+    from motcua.exchange import services as exchange
+
+    exchange.load_grants(actor=actor)

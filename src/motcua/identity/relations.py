@@ -13,6 +13,7 @@ from django.utils import timezone
 CONSUMER = "motcua-identity"
 PURPOSE_ACTING = "identity.acting_for"
 PURPOSE_VERIFY = "identity.verification"
+# What identity reads (its grants are declared by the data owners in exchange/grants.toml).
 SERVICES = {
     "population.person.children": [PURPOSE_ACTING],
     "population.person.basic": [PURPOSE_ACTING, PURPOSE_VERIFY],
@@ -39,22 +40,12 @@ def _call(service: str, subject: str, purpose: str = PURPOSE_ACTING) -> dict[str
     from motcua.exchange.errors import SubjectNotFound
 
     try:
-        return exchange.call(CONSUMER, service, purpose, subject).data
+        # On behalf of the person read about (their own login's checks); an enterprise code
+        # is read by identity itself.
+        who = f"citizen:{subject}" if len(subject) == 12 else f"system:{CONSUMER}"
+        return exchange.call(CONSUMER, service, purpose, subject, requester=who).data
     except SubjectNotFound:
         return None
-
-
-def setup_exchange_access(*, actor: str) -> None:
-    """Register identity as an exchange consumer with its grants (idempotent)."""
-    from motcua.exchange import selectors as exchange_selectors
-    from motcua.exchange import services as exchange
-
-    consumer = exchange.register_consumer(
-        CONSUMER, "Hệ thống định danh điện tử MotCua", actor=actor
-    )
-    for service, purposes in SERVICES.items():
-        if not exchange_selectors.has_grant(CONSUMER, service):
-            exchange.grant_access(consumer, service, purposes, actor=actor)
 
 
 def is_minor(birth_date: dt.date | None, today: dt.date | None = None) -> bool:

@@ -126,8 +126,6 @@ def registry_family(child_birth: Any = None) -> dict[str, Any]:
     from motcua.registries.enterprise.models import Enterprise, LegalRepresentative
     from motcua.registries.population.models import Person as RegistryPerson
 
-    from . import relations
-
     parent = RegistryPerson.objects.create(
         personal_id=PARENT_ID,
         full_name="Nguyễn Văn An",
@@ -154,5 +152,12 @@ def registry_family(child_birth: Any = None) -> dict[str, Any]:
         title="Giám đốc",
         province_code="01",
     )
-    relations.setup_exchange_access(actor="test")
+    _load_grants("test")
     return {"parent": parent, "child": child, "enterprise": enterprise}
+
+
+def _load_grants(actor: str) -> None:
+    """The data owners' declared grants (identity's included); never granted by identity."""
+    from motcua.exchange import services as exchange
+
+    exchange.load_grants(actor=actor)

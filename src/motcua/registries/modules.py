@@ -52,6 +52,19 @@ class DataServiceSpec:
 
 
 @dataclass(frozen=True)
+class WriteServiceSpec:
+    """A write service a registry publishes through `exchange` (dịch vụ cập nhật dữ liệu), e.g.
+    population.person.register_birth: `apply(**payload, actor=…)` changes the registry,
+    idempotently by its registration number, and returns what it wrote
+    (registries.services.Written). Only `exchange` calls it, under a write grant."""
+
+    id: str
+    name: str
+    apply: Callable[..., Any]
+    subject: str = "personal_id"
+
+
+@dataclass(frozen=True)
 class RecordRules:
     """The quality rules of one table of a registry: a Q (over that table) of the records
     failing each rule. Rules are built lazily because they depend on "now"."""
@@ -66,6 +79,7 @@ class RegistryModule:
     name: str
     name_en: str
     services: tuple[DataServiceSpec, ...] = ()
+    writes: tuple[WriteServiceSpec, ...] = ()
     tables: tuple[RecordRules, ...] = ()
     attributes: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
@@ -119,6 +133,21 @@ def get(registry_id: str) -> RegistryModule:
 
 def all_services() -> list[DataServiceSpec]:
     return [spec for module in all_modules() for spec in module.services]
+
+
+def all_writes() -> list[WriteServiceSpec]:
+    return [spec for module in all_modules() for spec in module.writes]
+
+
+def writer(service_id: str) -> WriteServiceSpec:
+    """The write service of that id, from whichever registry publishes it."""
+    registry_id = service_id.split(".", 1)[0]
+    _discover()
+    module = _MODULES.get(registry_id)
+    for spec in module.writes if module else ():
+        if spec.id == service_id:
+            return spec
+    raise NotFound(f"Không có dịch vụ cập nhật dữ liệu {service_id}.")
 
 
 def service(service_id: str) -> DataServiceSpec:

@@ -50,7 +50,6 @@ def _catalog_and_forms() -> None:
 
 @pytest.fixture
 def world(db, units_loaded) -> World:
-    from motcua.dossiers import services as dossiers
     from motcua.registries.population.models import Person
 
     _ensure_units()  # a transactional test elsewhere may have flushed the session's units
@@ -85,7 +84,9 @@ def world(db, units_loaded) -> World:
         province_code="79",
         permanent_commune_code="26740",
     )
-    dossiers.setup_exchange_access(actor="test")
+    from motcua.exchange import services as exchange_services
+
+    exchange_services.load_grants(actor="test")  # the data owners' declared grants
     return World(
         father=make_person(PARENT_ID),
         mother=make_person(MOTHER_ID, full_name="Trần Thị Bình"),

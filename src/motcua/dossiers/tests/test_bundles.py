@@ -334,3 +334,46 @@ def test_the_bundle_receipt_prints_the_submission_time_in_vietnam_time(agencies)
     assert "18:43 02/12/2026" in text
     assert "11:43" not in text and "UTC" not in text
     assert "1.500.000 đồng" in text
+
+
+def test_the_signed_birth_is_written_through_the_exchange_into_its_signed_log(agencies):
+    from motcua.exchange import log
+    from motcua.exchange.models import MessageLogEntry
+
+    parent = apply(NEWBORN, newborn_data())
+    birth = child(parent, BIRTH)
+    decide(birth.code)
+    baby = Person.objects.get(full_name="Nguyễn Minh Tuệ")
+    entry = MessageLogEntry.objects.get(service="population.person.register_birth")
+    assert entry.consumer == "motcua-dossiers" and entry.outcome == "written"
+    assert entry.subject == baby.personal_id and entry.purpose == f"thu-tuc:{BIRTH}"
+    assert entry.requester == f"citizen:{PARENT_ID}" and entry.dossier == birth.code
+    checked, broken = log.verify_entries(log.stored_entries(), log.default_public_keys())
+    assert broken is None and checked >= 1
+    # The requester and the dossier are signed: changing them breaks the entry.
+    row = next(e for e in log.stored_entries() if e["hash"] == entry.hash)
+    assert log.compute_hash({**row, "requester": "citizen:001085099999"}) != entry.hash
+
+
+def test_without_the_owners_write_grant_the_birth_is_not_written(agencies):
+    from motcua.exchange import services as exchange
+    from motcua.exchange.errors import AccessDenied
+    from motcua.exchange.models import Grant
+
+    grant = Grant.objects.get(
+        consumer__code="motcua-dossiers",
+        service__code="population.person.register_birth",
+        revoked_at__isnull=True,
+    )
+    exchange.revoke_grant(grant.pk, actor="owner:bo-cong-an")
+    parent = apply(NEWBORN, newborn_data())
+    birth = child(parent, BIRTH)
+    with pytest.raises(AccessDenied) as refused:
+        decide(birth.code)
+    assert refused.value.reason == "no-grant"
+    assert not Person.objects.filter(full_name="Nguyễn Minh Tuệ").exists()
+    assert not Grant.objects.filter(
+        consumer__code="motcua-dossiers",
+        service__code="population.person.register_birth",
+        revoked_at__isnull=True,
+    ).exists()  # and the bundle did not grant it to itself

@@ -67,7 +67,9 @@ def tq(world: World, settings, counter_ca):  # noqa: F811
     settings.RESULTS_TSA_URL = ""
     fixture = Path(workflow.__file__).parent / "fixtures" / "demo_processes.json"
     workflow.import_processes(fixture.read_text(encoding="utf-8"), actor="test")
-    counter.setup_exchange_access(actor="test")
+    from motcua.exchange import services as exchange_services
+
+    exchange_services.load_grants(actor="test")  # the data owners' declared grants
     for pid, name, agency, role in (
         (OFFICER_ID, "Hoàng Văn Tiếp", TQ_CENTRE, "one_stop_officer"),
         (SPECIALIST_ID, "Lý Thị Hộ Tịch", TQ_COMMITTEE, "specialist"),

@@ -71,11 +71,20 @@ def forms(communes: None) -> None:
     _import_catalog(COMPLETE)
     data = json.loads(DEMO_FORMS.read_text(encoding="utf-8"))
     services.import_forms([f for f in data["forms"] if f["procedure"] in COMPLETE], actor="test")
+    _declared_grants()
 
 
 @pytest.fixture
 def all_forms(catalog: None, communes: None) -> None:
     services.import_forms(DEMO_FORMS, actor="test")
+    _declared_grants()
+
+
+def _declared_grants() -> None:
+    """The data owners' declared grants (eforms never grants itself access)."""
+    from motcua.exchange import services as exchange
+
+    exchange.load_grants(actor="test")
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Importing forms: all or nothing, errors named by procedure and JSON path, idempotent,
-attached to the current procedure version; exchange grants follow the forms."""
+attached to the current procedure version; importing grants nothing (grants come from the
+data owners' declared file)."""
 
 from __future__ import annotations
 
@@ -111,26 +112,38 @@ def test_a_procedure_without_a_form_is_not_found(catalog):
         services.form_for("9.999999")
 
 
-def test_grants_cover_the_procedures_using_each_service(catalog, communes):
+def test_importing_forms_grants_nothing(catalog, communes):
     from motcua.exchange.models import Grant
 
-    birth = next(f for f in _demo()["forms"] if f["procedure"] == "1.001193")
-    services.import_forms([birth], actor="test")
-    active = Grant.objects.filter(consumer__code="motcua-eforms", revoked_at__isnull=True)
-    purposes = {g.service.code: g.purposes for g in active}
-    assert purposes == {
-        "population.person.basic": ["thu-tuc:1.001193"],
-        "population.person.residence": ["thu-tuc:1.001193"],
-        "population.person.family": ["thu-tuc:1.001193"],
-    }
     services.import_forms(DEMO_FORMS, actor="test")
-    active = Grant.objects.filter(consumer__code="motcua-eforms", revoked_at__isnull=True)
-    assert active.filter(service__code="population.person.basic").count() == 1
-    basic = active.get(service__code="population.person.basic")
-    assert len(basic.purposes) == 63 and "thu-tuc:3.000333" in basic.purposes
-    count = Grant.objects.count()
-    services.setup_exchange_access(actor="test")  # nothing changed: nothing written
-    assert Grant.objects.count() == count
+    assert not Grant.objects.filter(consumer__code="motcua-eforms").exists()
+
+
+def test_a_grant_the_owner_revoked_stays_revoked_when_forms_are_imported(catalog, communes):
+    from motcua.exchange import services as exchange
+    from motcua.exchange.models import Grant
+
+    exchange.load_grants(actor="test")
+    family = Grant.objects.get(
+        consumer__code="motcua-eforms",
+        service__code="population.person.family",
+        revoked_at__isnull=True,
+    )
+    exchange.revoke_grant(family.pk, actor="owner:bo-cong-an")
+    services.import_forms(DEMO_FORMS, actor="test")  # new and changed forms
+    form = services.form_for("1.001193")
+    services.save_definition(
+        "1.001193",
+        form.procedure_version,
+        {**form.definition, "title": "Tờ khai đăng ký khai sinh (sửa)"},
+        actor="admin",
+    )
+    exchange.load_grants(actor="test")  # the same declared version again
+    assert not Grant.objects.filter(
+        consumer__code="motcua-eforms",
+        service__code="population.person.family",
+        revoked_at__isnull=True,
+    ).exists()
 
 
 def test_the_command_imports_and_reports_errors(catalog, communes, tmp_path, capsys):
@@ -186,3 +199,9 @@ def test_the_admin_refuses_an_unknown_procedure_version(catalog, admin_client):
     assert response.status_code == 200
     assert "Thủ tục 1.001193 không có phiên bản 7." in response.content.decode()
     assert FormDefinition.objects.count() == 0
+
+
+def test_the_owners_declared_grants_cover_every_demo_form_and_bundle(all_forms):
+    from motcua.exchange import needs
+
+    assert [m.msg for m in needs.check_grants(databases=["default"])] == []

@@ -57,15 +57,16 @@ def test_each_service_and_subject_is_read_once_with_the_procedure_as_purpose(
     calls = []
     real = exchange.call
 
-    def spy(consumer, service, purpose, subject, *, acting_for=""):
-        calls.append((consumer, service, purpose, subject, acting_for))
-        return real(consumer, service, purpose, subject, acting_for=acting_for)
+    def spy(consumer, service, purpose, subject, **kwargs):
+        calls.append((consumer, service, purpose, subject, kwargs.get("requester")))
+        return real(consumer, service, purpose, subject, **kwargs)
 
     monkeypatch.setattr(exchange, "call", spy)
     services.prefill(services.form_for("1.001193"), subject_id=AN, actor_id=AN)
     assert len(calls) == len({(c[1], c[3]) for c in calls}) == 5
     assert {c[0] for c in calls} == {CONSUMER}
     assert {c[2] for c in calls} == {"thu-tuc:1.001193"}
+    assert {c[4] for c in calls} == {f"citizen:{AN}"}  # on whose behalf, in the log
 
 
 def test_prefill_survives_json(forms, family, consent):

@@ -129,3 +129,37 @@ def test_person_sees_history_and_manages_consent(client, granted, assertion):
 def test_person_cannot_see_another_persons_history(client, person):
     _login(client, OTHER_PID)
     assert client.get(f"/api/v1/exchange/people/{PID}/access-history").status_code == 403
+
+
+def test_the_person_sees_on_whose_behalf_and_for_which_dossier_they_were_read(
+    client, granted, assertion
+):
+    response = client.post(
+        URL,
+        {
+            "subject": PID,
+            "purpose": "1.001193",
+            "requester": "official:001080000301",
+            "dossier": "01.00070.TTHCC-251202-0001",
+        },
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {assertion()}"},
+    )
+    assert response.status_code == 200, response.content
+    _login(client, PID)
+    item = client.get(f"/api/v1/exchange/people/{PID}/access-history").json()["items"][0]
+    assert item["requester"] == "official:001080000301"
+    assert item["dossier"] == "01.00070.TTHCC-251202-0001"
+    assert "theo yêu cầu của cán bộ 001080000301" in item["summary"]
+    assert "cho hồ sơ 01.00070.TTHCC-251202-0001" in item["summary"]
+
+
+def test_a_malformed_requester_is_refused_and_nothing_is_read(client, granted, assertion):
+    response = client.post(
+        URL,
+        {"subject": PID, "purpose": "1.001193", "requester": "<script>"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {assertion()}"},
+    )
+    assert response.status_code == 422 or response.status_code == 400
+    assert not MessageLogEntry.objects.exists()

@@ -191,6 +191,7 @@ def test_my_data_shows_who_read_what_and_manages_consent(client, parent):
     log_in(client, parent)
     page = client.get("/du-lieu-cua-toi/").content.decode()
     assert "population.person.children" in page and "identity.acting_for" in page
+    assert "chính bạn" in page  # on whose behalf identity read it
     client.post("/du-lieu-cua-toi/", {"purpose": "1.001193", "service": ""})
     consent = exchange_selectors.consents_of(parent.username).get()
     client.post("/du-lieu-cua-toi/", {"action": "revoke", "consent": consent.pk})

@@ -13,6 +13,7 @@ from motcua.registries.modules import (
     DataServiceSpec,
     RecordRules,
     RegistryModule,
+    WriteServiceSpec,
     register,
 )
 
@@ -109,6 +110,42 @@ def _failing() -> dict[str, Q]:
     }
 
 
+def _write(name: str) -> Any:
+    """registries.services.<name>, imported when called (it needs the loaded apps)."""
+
+    def apply(**payload: Any) -> Any:
+        from motcua.registries import services
+
+        return getattr(services, name)(**payload)
+
+    return apply
+
+
+# What signed results write, through the exchange only (each under a write grant).
+WRITES = (
+    WriteServiceSpec(
+        "population.person.register_birth",
+        "Đăng ký khai sinh: cấp số định danh, ghi công dân mới",
+        apply=_write("register_birth"),
+    ),
+    WriteServiceSpec(
+        "population.person.register_residence",
+        "Đăng ký thường trú: ghi nơi thường trú, hộ gia đình",
+        apply=_write("register_permanent_residence"),
+    ),
+    WriteServiceSpec(
+        "population.person.register_death",
+        "Đăng ký khai tử: ghi công dân đã chết",
+        apply=_write("register_death"),
+    ),
+    WriteServiceSpec(
+        "population.person.remove_residence",
+        "Xóa đăng ký thường trú",
+        apply=_write("remove_permanent_residence"),
+    ),
+)
+
+
 MODULE = register(
     RegistryModule(
         id="population",
@@ -144,6 +181,7 @@ MODULE = register(
                 fetch=fetch_children,
             ),
         ),
+        writes=WRITES,
         tables=(RecordRules(Person, _failing),),
         attributes=(*_BASIC, *_RESIDENCE, *_FAMILY, "birth_place_code"),
     )

@@ -29,12 +29,8 @@ class Command(BaseCommand):
         self.stdout.write(f"CA ký số demo / demo signing CA: {ensure_demo_ca()}")
 
     def _exchange_access(self) -> None:
-        from motcua.dossiers import services as dossiers
-
-        dossiers.setup_exchange_access(actor="system:load_demo")
-        from motcua.dossiers import counter
-
-        counter.setup_exchange_access(actor="system:load_demo")  # the counter's card check
+        """The data owners' declared grants (exchange/grants.toml), applied once per version."""
+        call_command("exchange_load_grants", stdout=self.stdout)
 
     def _demo_subjects(self) -> None:
         """Citizens, a business and an official who log in with ID + password + TOTP."""
