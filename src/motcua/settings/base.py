@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "motcua.api",
     "motcua.portal",
     "motcua.backoffice",
+    "motcua.demo",  # load_demo, above every app it seeds
 ]
 
 MIDDLEWARE = [
