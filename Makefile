@@ -81,6 +81,8 @@ test-postgres: $(VENV)/.synced messages
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check src bench tests
 	$(VENV)/bin/ruff format --check src bench tests
+	@# The layers of CONVENTIONS.md, as contracts in .importlinter (the one-page map).
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
 format: $(VENV)/.synced

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from motcua.core.officials import SESSION_OFFICIAL
 from motcua.core.oidc_client import RelyingParty
 
-SESSION_OFFICIAL = "backoffice_official"
+__all__ = ["OFFICIAL_CLAIMS", "SESSION_OFFICIAL", "backoffice_rp"]
 OFFICIAL_CLAIMS = ("sub", "acr", "name", "personal_id", "agency_code", "roles", "unit_codes")
 
 

@@ -3,20 +3,20 @@ the back office's client, the work queue and a dossier's page with its step's ac
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.core import oidc_client
 from motcua.core.errors import DomainError, NotFound
+from motcua.core.officials import official_required
 from motcua.dossiers import services as dossiers
 from motcua.eforms import services as eforms
 from motcua.identity.models import Official
@@ -33,17 +33,6 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
     ):
         return candidate
     return reverse("backoffice:queue")
-
-
-def official_required(view: Any) -> Any:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.session.get(SESSION_OFFICIAL):
-            login = reverse("backoffice:login")
-            return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @never_cache

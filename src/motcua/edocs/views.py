@@ -13,9 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from motcua.backoffice.oidc import SESSION_OFFICIAL
-from motcua.backoffice.views import official_required
 from motcua.core.errors import DomainError, NotFound
+from motcua.core.officials import SESSION_OFFICIAL, official_required
 
 from . import package, services
 from .models import Delivery, Document

@@ -1,7 +1,8 @@
 """Demo subjects for `manage.py load_demo`: citizens, a business and an official of a commune's
-service centre. Passwords are generated once into var/. The people are also put into the
-population registry (with a minor child of Nguyễn Văn An, who also represents the demo
-business in the enterprise registry); level 2 goes only to those the registry verifies."""
+service centre. Passwords are generated once into var/. Level 2 goes only to those the
+population registry verifies: `motcua.demo.subjects` puts the people there first (with a minor
+child of Nguyễn Văn An, who also represents the demo business in the enterprise registry),
+loads the grants identity reads them with, and fills their wallets afterwards."""
 
 from __future__ import annotations
 
@@ -63,13 +64,12 @@ DEMO_OFFICIAL: dict[str, Any] = {
 
 
 def ensure_demo_subjects(var_dir: Path | None = None) -> Path:
-    """Create the demo subjects once (idempotent); return the file listing their passwords."""
+    """Create the demo subjects once (idempotent); return the file listing their passwords.
+    Call `motcua.demo.subjects.ensure_demo_subjects`, which sets up the registries first."""
     path = Path(var_dir or settings.VAR_DIR) / "demo-subjects.json"
     known: dict[str, str] = {}
     if path.exists():
         known = json.loads(path.read_text(encoding="utf-8"))
-    ensure_registry_records()
-    _load_grants("load_demo")
     for person in DEMO_PEOPLE:
         pid = str(person["personal_id"])
         account = Account.objects.filter(username=pid).first()
@@ -98,147 +98,5 @@ def ensure_demo_subjects(var_dir: Path | None = None) -> Path:
             roles=DEMO_OFFICIAL["roles"],
             actor="load_demo",
         )
-    ensure_wallet_items()
     write_private(path, json.dumps(known, indent=2, ensure_ascii=False))
     return path
-
-
-def ensure_registry_records() -> None:
-    """Demo seeding only: the registries app has no write service (its data comes from the
-    national databases or `generate_registries`), so the demo writes its few rows directly."""
-    from motcua.registries.enterprise.models import Enterprise, LegalRepresentative
-    from motcua.registries.population.models import Person as RegistryPerson
-
-    parent = None
-    for pid, name, birth, sex, province in REGISTRY_PEOPLE:
-        record, _created = RegistryPerson.objects.get_or_create(
-            personal_id=pid,
-            defaults={
-                "full_name": name,
-                "birth_date": birth,
-                "sex": sex,
-                "province_code": province,
-                "marital_status": "married" if pid == DEMO_PARENT else "single",
-            },
-        )
-        if pid == DEMO_PARENT:
-            parent = record
-    pid, name, birth, sex, province = DEMO_SPOUSE
-    spouse, _created = RegistryPerson.objects.get_or_create(
-        personal_id=pid,
-        defaults={
-            "full_name": name,
-            "birth_date": birth,
-            "sex": sex,
-            "province_code": province,
-            "marital_status": "married",
-            "spouse": parent,
-        },
-    )
-    commune, address = DEMO_HOME
-    RegistryPerson.objects.filter(personal_id__in=[DEMO_PARENT, pid, DEMO_CHILD[0]]).update(
-        permanent_commune_code=commune, permanent_address=address
-    )
-    RegistryPerson.objects.filter(personal_id=DEMO_PARENT).update(spouse=spouse)
-    pid, name, birth, sex, province = DEMO_CHILD
-    RegistryPerson.objects.get_or_create(
-        personal_id=pid,
-        defaults={
-            "full_name": name,
-            "birth_date": birth,
-            "sex": sex,
-            "province_code": province,
-            "father": parent,
-            "mother": spouse,
-        },
-    )
-    enterprise, _created = Enterprise.objects.get_or_create(
-        code=DEMO_ORGANISATION["enterprise_code"],
-        defaults={
-            "name": DEMO_ORGANISATION["name"],
-            "kind": "Công ty trách nhiệm hữu hạn một thành viên",
-            "registered_address": "Số 1 phố Tràng Tiền, phường Hoàn Kiếm, thành phố Hà Nội",
-            "founded_on": datetime.date(2020, 1, 6),
-            "province_code": "01",
-        },
-    )
-    LegalRepresentative.objects.get_or_create(
-        enterprise=enterprise,
-        personal_id=DEMO_PARENT,
-        defaults={"full_name": "Nguyễn Văn An", "title": "Giám đốc", "province_code": "01"},
-    )
-
-
-def ensure_wallet_items() -> None:
-    """A few e-wallet documents and inbox messages (idempotent by key)."""
-    from motcua.wallet import services as wallet
-
-    child_id, child_name, child_birth, _sex, _province = DEMO_CHILD
-    birth_data = {
-        "so_dinh_danh": child_id,
-        "ho_ten": child_name,
-        "ngay_sinh": child_birth.isoformat(),
-        "cha": "Nguyễn Văn An",
-    }
-    documents: list[tuple[str, str, str, datetime.date, datetime.date | None, dict[str, Any]]] = [
-        (
-            child_id,
-            "Giấy khai sinh (bản điện tử)",
-            "UBND phường Hoàn Kiếm, thành phố Hà Nội",
-            datetime.date(2015, 6, 10),
-            None,
-            birth_data,
-        ),
-        (
-            DEMO_PARENT,
-            "Giấy xác nhận thông tin về cư trú",
-            "Công an phường Hoàn Kiếm, thành phố Hà Nội",
-            datetime.date(2025, 8, 1),
-            datetime.date(2026, 8, 1),
-            {"so_dinh_danh": DEMO_PARENT, "noi_thuong_tru": DEMO_PEOPLE[0]["permanent_address"]},
-        ),
-        (
-            DEMO_ORGANISATION["enterprise_code"],
-            "Giấy chứng nhận đăng ký doanh nghiệp",
-            "Sở Tài chính thành phố Hà Nội",
-            datetime.date(2020, 1, 6),
-            None,
-            {"ma_so_doanh_nghiep": DEMO_ORGANISATION["enterprise_code"]},
-        ),
-    ]
-    for owner, title, issuer, issued, until, data in documents:
-        wallet.add_document(
-            owner_id=owner,
-            title=title,
-            issuer_name=issuer,
-            issued_on=issued,
-            valid_until=until,
-            content=json.dumps(data, ensure_ascii=False, indent=2).encode(),
-            filename="giay-to.json",
-            content_type="application/json",
-            data=data,
-            key=f"demo:{owner}:{title}",
-            actor="load_demo",
-        )
-    messages = [
-        (DEMO_PARENT, "Chào mừng đến Cổng dịch vụ công MotCua", "info"),
-        (DEMO_PARENT, "Hồ sơ 000.00.01.H29-250801-0001 đã có kết quả", "result"),
-        (child_id, "Giấy khai sinh điện tử đã được đưa vào ví giấy tờ", "result"),
-        (str(DEMO_PEOPLE[1]["personal_id"]), "Chào mừng đến Cổng dịch vụ công MotCua", "info"),
-    ]
-    for recipient, title, kind in messages:
-        wallet.send_message(
-            recipient_id=recipient,
-            title=title,
-            body="Đây là thông báo mẫu của môi trường demo.",
-            kind=kind,
-            key=f"demo:{recipient}:{title}",
-            actor="load_demo",
-        )
-
-
-def _load_grants(actor: str) -> None:
-    """The data owners' declared grants (identity's included); never granted by identity."""
-    from motcua.exchange import services as exchange
-
-    exchange.load_grants(actor=actor)

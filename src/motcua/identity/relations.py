@@ -1,13 +1,19 @@
 """Who a person may act for, read from the national registries through `exchange` (identity
 never reads registry tables): children (population), enterprises represented (enterprise).
-Identity is a registered consumer with a grant for the purpose `identity.acting_for`."""
+Identity is a registered consumer with a grant for the purpose `identity.acting_for`.
+
+The exchange sits a layer above identity (`.importlinter`), so identity does not import it: the
+exchange plugs its reader in when it starts (`connect_reader`, from its AppConfig.ready) and
+collects identity's declared needs (`declared_needs`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 CONSUMER = "motcua-identity"
@@ -23,6 +29,24 @@ SERVICES = {
 }
 ADULT_AGE = 18
 
+# (consumer, service, purpose, subject, requester) -> the record, or None for an unknown subject
+RegistryReader = Callable[[str, str, str, str, str], dict[str, Any] | None]
+_reader: RegistryReader | None = None
+
+
+def connect_reader(reader: RegistryReader) -> None:
+    """The exchange's way in: every registry read of identity goes through `reader`."""
+    global _reader
+    _reader = reader
+
+
+def declared_needs() -> Iterator[tuple[str, str, str]]:
+    """What identity reads, as (consumer, service, purpose), for the exchange's check against
+    the data owners' grants."""
+    for service, purposes in SERVICES.items():
+        for purpose in purposes:
+            yield CONSUMER, service, purpose
+
 
 @dataclass(frozen=True)
 class Related:
@@ -35,17 +59,12 @@ class Related:
 
 
 def _call(service: str, subject: str, purpose: str = PURPOSE_ACTING) -> dict[str, Any] | None:
-    # Imported here: exchange sits a layer above identity; only this module talks to it.
-    from motcua.exchange import services as exchange
-    from motcua.exchange.errors import SubjectNotFound
-
-    try:
-        # On behalf of the person read about (their own login's checks); an enterprise code
-        # is read by identity itself.
-        who = f"citizen:{subject}" if len(subject) == 12 else f"system:{CONSUMER}"
-        return exchange.call(CONSUMER, service, purpose, subject, requester=who).data
-    except SubjectNotFound:
-        return None
+    if _reader is None:
+        raise ImproperlyConfigured("identity reads the registries through motcua.exchange.")
+    # On behalf of the person read about (their own login's checks); an enterprise code is
+    # read by identity itself.
+    who = f"citizen:{subject}" if len(subject) == 12 else f"system:{CONSUMER}"
+    return _reader(CONSUMER, service, purpose, subject, who)
 
 
 def is_minor(birth_date: dt.date | None, today: dt.date | None = None) -> bool:

@@ -9,31 +9,27 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.core.errors import DomainError, NotFound, PermissionDenied
+from motcua.core.officials import SESSION_OFFICIAL, login_redirect
 
 from . import access, charts, selectors, services
 from .access import NATIONAL
 from .indexes import COLOUR_LABELS, INDEXES
 from .models import READINESS_ITEMS
 
-# Set by the back office's login (officials log in once at /can-bo/dang-nhap/).
-OFFICIAL_SESSION = "backoffice_official"
-
 
 def official_required(view: Any) -> Any:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        claims = request.session.get(OFFICIAL_SESSION) or {}
+        claims = request.session.get(SESSION_OFFICIAL) or {}
         try:
             request.viewer = access.viewer_for(str(claims.get("personal_id") or ""))  # type: ignore[attr-defined]
         except PermissionDenied:
-            login = reverse("backoffice:login")
-            return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
+            return login_redirect(request)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "motcua.api",
     "motcua.portal",
     "motcua.backoffice",
+    "motcua.demo",  # load_demo, above every app it seeds
 ]
 
 MIDDLEWARE = [
@@ -236,6 +237,8 @@ MOTCUA_PUBLIC_LOOKUP_RATE = os.environ.get("MOTCUA_PUBLIC_LOOKUP_RATE", "20/600"
 MOTCUA_SESSION_IDLE_SECONDS = int(os.environ.get("MOTCUA_SESSION_IDLE_SECONDS", str(30 * 60)))
 MOTCUA_BACKOFFICE_IDLE_SECONDS = int(os.environ.get("MOTCUA_BACKOFFICE_IDLE_SECONDS", str(15 * 60)))
 MOTCUA_BACKOFFICE_SESSION_KEYS = ("backoffice_official",)
+# Where pages for officials send a visitor who is not logged in (motcua.core.officials).
+MOTCUA_OFFICIAL_LOGIN_URL = "backoffice:login"
 SESSION_COOKIE_AGE = int(os.environ.get("MOTCUA_SESSION_MAX_SECONDS", str(10 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

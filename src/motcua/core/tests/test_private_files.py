@@ -40,7 +40,7 @@ def test_the_generated_signing_key_is_owner_only(tmp_path, monkeypatch):
 def test_demo_password_files_are_owner_only(tmp_path, settings):
     settings.VAR_DIR = tmp_path
     call_command("setup_oidc_clients", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    from motcua.identity.demo import ensure_demo_subjects
+    from motcua.demo.subjects import ensure_demo_subjects
 
     subjects = ensure_demo_subjects(tmp_path)
     assert mode(tmp_path / "oidc-clients.json") == 0o600

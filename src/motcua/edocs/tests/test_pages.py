@@ -81,7 +81,9 @@ def test_compose_send_register_return_on_the_pages(client, hanoi, hcmc):
 
 def test_another_agency_gets_not_found_and_anonymous_users_log_in(client, hanoi, hcmc, danang):
     sent = services.send(me(hanoi.leader), draft([hcmc.agency], hanoi.leader))
-    assert client.get(f"/van-ban/{sent.pk}/").status_code == 302
+    anonymous = client.get(f"/van-ban/{sent.pk}/")
+    assert anonymous.status_code == 302
+    assert anonymous["Location"] == f"/can-bo/dang-nhap/?next=%2Fvan-ban%2F{sent.pk}%2F"
     login(client, danang.clerk)
     assert client.get(f"/van-ban/{sent.pk}/").status_code == 404
     assert client.get(f"/van-ban/{sent.pk}/tep/1/").status_code == 404

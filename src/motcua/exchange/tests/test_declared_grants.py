@@ -86,3 +86,13 @@ def test_loading_revokes_a_grant_a_service_once_gave_itself():
     )
     services.load_grants(actor="test")
     assert not _live("motcua-dossiers", "population.person.family").exists()
+
+
+def test_the_system_check_reports_identitys_reads_without_a_grant():
+    """Identity, a layer below the exchange, still declares what it reads from the registries."""
+    services.load_grants(actor="test")
+    grant = _live("motcua-identity", "population.person.children").get()
+    services.revoke_grant(grant.pk, actor="owner:bo-cong-an")
+    found = [m for m in needs.check_grants(databases=["default"]) if m.id == "exchange.W001"]
+    assert len(found) == 1
+    assert "motcua-identity" in found[0].msg and "population.person.children" in found[0].msg

@@ -79,7 +79,7 @@ def test_the_demo_administrator_logs_in_with_the_code_its_phone_shows(client, se
     import re
     import stat
 
-    from motcua.core.management.commands.load_demo import Command
+    from motcua.demo.management.commands.load_demo import Command
 
     settings.VAR_DIR = tmp_path
     Command(stdout=io.StringIO())._demo_admin()

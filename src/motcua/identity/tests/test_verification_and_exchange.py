@@ -46,7 +46,7 @@ def test_my_access_history_over_the_api_with_a_bearer_token(client):
 
 
 def test_demo_subjects_are_levelled_by_the_registry(tmp_path, units_loaded):
-    from motcua.identity import demo
+    from motcua.demo import subjects as demo
     from motcua.identity.models import Account
     from motcua.wallet.selectors import documents_of
 

@@ -34,7 +34,7 @@ class Command(BaseCommand):
 
     def _demo_subjects(self) -> None:
         """Citizens, a business and an official who log in with ID + password + TOTP."""
-        from motcua.identity.demo import ensure_demo_subjects
+        from motcua.demo.subjects import ensure_demo_subjects
 
         path = ensure_demo_subjects()
         self.stdout.write(
