@@ -126,8 +126,6 @@ def _build() -> World:
     Person.objects.filter(pk=family["parent"].pk).update(
         permanent_commune_code=dossier_world.WARD, permanent_address="Số 1 phố Tràng Tiền"
     )
-    from motcua.exchange import services as exchange
-
     exchange.load_grants(actor="test")  # the data owners' declared grants
     fixture = Path(workflow.__file__).parent / "fixtures" / "demo_processes.json"
     workflow.import_processes(fixture.read_text(encoding="utf-8"), actor="test")
