@@ -88,7 +88,7 @@ def test_incremental_batches_and_a_full_recompute_agree_exactly(world):
     services.catch_up(batch=4)
     incremental = _snapshot()
 
-    services.recompute(batch=1000)
+    services.recompute()
 
     assert _snapshot() == incremental
     assert incremental["day"] and incremental["month"]
@@ -140,8 +140,8 @@ def _upload(dossier, position: int, at: dt.datetime) -> None:
 
 
 def test_the_sql_recount_follows_the_job_across_days_hours_and_holidays(world):
-    """The full recount is SQL written apart from the job's Python (`recount.py`): the
-    two agree on answers timely or not (the cut-off hour, weekends, Tết), results on time
+    """The job's windows of ids and the recount of every id (one rule set, `counting.py`)
+    agree on answers timely or not (the cut-off hour, weekends, Tết), results on time
     or late, e-results issued before or after, scans before or after the submission."""
     from motcua.core.calendar import VN_TZ
 
@@ -254,6 +254,24 @@ def test_a_fresh_gap_in_the_history_waits_and_an_old_one_is_passed(world):
     later = services.catch_up(now=timezone.now() + dt.timedelta(minutes=5))
     assert not later.waiting_on_gap
     assert _ward_totals()["submitted"] == 1  # the second dossier; the first lost its row
+
+
+def test_a_row_still_uncommitted_during_a_recompute_is_counted_when_it_commits(world):
+    """The recompute stops its high-water mark before a fresh gap, not on the missing id,
+    so the job counts that row once its transaction commits."""
+    one = submit()
+    submit()
+    late = DossierEvent.objects.filter(dossier=one, action="submitted").get()
+    DossierEvent.objects.filter(pk=late.pk).delete()  # its insert not committed yet
+
+    report = services.recompute()
+    assert report.waiting_on_gap
+    assert _ward_totals()["submitted"] == 0
+
+    late.save(force_insert=True)  # the transaction commits, with the id it was given
+    services.catch_up(now=timezone.now() + dt.timedelta(minutes=5))
+
+    assert _ward_totals()["submitted"] == 2
 
 
 def test_walk_in_dossiers_count_as_digitized_when_the_counter_scanned_them(world):
