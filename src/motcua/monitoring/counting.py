@@ -134,6 +134,8 @@ def count(events: Window, ratings: Window, *, whole: bool = False) -> set[MonthK
                 f"UNION SELECT dossier_id FROM {t.ratings} "
                 f"WHERE id > {ratings.after} AND id <= {ratings.last}"
             )
+            if connection.vendor == "postgresql":  # to join it to the big tables by index
+                cursor.execute("ANALYZE mon_window")
             dossiers = f"{t.dossiers} d JOIN mon_window w ON w.dossier_id = d.id"
         rules.build(cursor, dossiers, _day, _hour)
         _aggregates(cursor, t, events, within="" if whole else "mon_window")
