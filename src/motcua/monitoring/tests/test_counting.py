@@ -335,3 +335,20 @@ def test_new_thresholds_apply_to_the_kept_reports_once_they_are_judged_again(wor
 
     assert selectors.unit_report(WARD, month).colour == "green"
     assert selectors.unit_report("VN", month).reasons == []
+
+
+def test_the_commands_count_and_count_again_the_same(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    submit()
+    out = StringIO()
+    call_command("monitoring_update", stdout=out)
+    assert "sự kiện" in out.getvalue()
+    assert _ward_totals()["submitted"] == 1
+
+    call_command("monitoring_recompute", stdout=out)
+
+    assert _ward_totals()["submitted"] == 1
+    assert out.getvalue().count("sự kiện") == 2
