@@ -16,12 +16,12 @@ e-result; 30% of the returned are rated; fees paid online on 60% of the fee-bear
 75% of the counter dossiers have a component digitized at the counter before submission.
 Event ids follow event time, as in production. Then:
 
-1. `monitoring.services.recompute()`: seconds, rows/s (the set-based SQL recount of
-   `monitoring/recount.py`, the job's rules), ending with the judged reports
+1. `monitoring.services.recompute()`: seconds, rows/s (the job's counting SQL of
+   `monitoring/counting.py` over every id at once), ending with the judged reports
    (`UnitReport`) of every unit, month, quarter and year rebuilt from the months, then
    those reports rebuilt once more alone, timed apart;
 2. incremental: `--fresh` more dossiers' events at the current time, counted by
-   `catch_up()` with the production batch size, judging again the units and periods each
+   `catch_up()` with the production batch size (the same SQL over windows of ids), judging again the units and periods each
    batch touches: ms per event;
 3. pages with Django's test client (in-process, so server time: URL routing, the view, the
    queries, the template), logged in as a national monitor: `/giam-sat/?ky=<last full

@@ -3,12 +3,9 @@ counters (incrementally, or all again from scratch), the plan's tasks and their 
 and the service centres' readiness checklists.
 
 The counting job reads the append-only history (`DossierEvent`) and ratings after a
-high-water mark (`Cursor`) in id order and adds each row's effect to the counters, in one
-transaction with the new mark, so a crash or a second run counts nothing twice. An id that
-is missing may belong to a transaction still running: the job stops before such a gap until
-it is older than `GAP_GRACE_SECONDS` (then it was a rolled-back insert). Each row's effect
-depends only on that row, on earlier rows and on dossier facts fixed by then, so counting in
-batches of any size, or all again with `recompute`, gives the same figures."""
+high-water mark (`Cursor`) in id order and adds the effect of a window of ids to the
+counters (`counting.count`, the one rule set), in one transaction with the new mark, so a
+crash or a second run counts nothing twice; `recompute` counts one window of every id."""
 
 from __future__ import annotations
 
@@ -19,7 +16,6 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -27,11 +23,11 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from motcua.audit import services as audit
-from motcua.core.calendar import VN_TZ, default_calendar
 from motcua.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
-from . import access, selectors, sources
+from . import access, counting, selectors
 from .access import NATIONAL
+from .counting import EVENTS, RATINGS
 from .indexes import compute, conf
 from .models import (
     COUNTERS,
@@ -46,24 +42,7 @@ from .models import (
     UnitReport,
 )
 
-EVENTS, RATINGS = "dossier_events", "ratings"
 REPORTS = REPORTS_BUILT
-SQLITE_CHUNK = 30  # rows per upsert statement: 29 parameters a row, under SQLite's limit
-RECOMPUTE_BATCH = 50_000
-PAYMENT_PLATFORM = "system:payments"
-# History actions counted whatever the status before them (a submission counts from a
-# draft only, a withdrawal from anything but a draft: `_counted`).
-COUNTED_ACTIONS = (
-    "received",
-    "refused",
-    "supplement_requested",
-    "result_ready",
-    "returned",
-    "paid",
-)
-
-DayKey = tuple[dt.date, str, str, str, str]
-MonthKey = tuple[dt.date, str, str]
 
 
 # ------------------------------------------------------------------------- counting
@@ -80,84 +59,43 @@ class UpdateReport:
         return f"monitoring: {self.events} sự kiện, {self.ratings} đánh giá{gap}"
 
 
-@dataclass
-class _Deltas:
-    days: dict[Any, dict[str, int]] = field(default_factory=dict)
-    months: dict[Any, dict[str, int]] = field(default_factory=dict)
-
-    def add(self, when: dt.datetime, dossier: dict[str, Any], **counts: int) -> None:
-        day = when.astimezone(VN_TZ).date()
-        province, commune = unit_of(dossier["receiving_unit"])
-        sector, _level = sources.version_facts(
-            dossier["procedure_code"], dossier["procedure_version"]
-        )
-        day_key: DayKey = (day, province, commune, sector, dossier["procedure_code"])
-        month_key: MonthKey = (day.replace(day=1), province, commune)
-        for key, table in ((day_key, self.days), (month_key, self.months)):
-            row = table.setdefault(key, {})
-            for name, value in counts.items():
-                row[name] = row.get(name, 0) + value
+def _locked_cursors() -> dict[str, Cursor]:
+    for source in (EVENTS, RATINGS):
+        Cursor.objects.get_or_create(source=source)
+    return {c.source: c for c in Cursor.objects.select_for_update().order_by("source")}
 
 
-def unit_of(agency_code: str) -> tuple[str, str]:
-    """(province, commune) of an agency code `PP.kind` or `PP.CCCCC.kind`."""
-    parts = agency_code.split(".")
-    province = parts[0] if len(parts[0]) == 2 and parts[0].isdigit() else ""
-    commune = parts[1] if len(parts) == 3 and len(parts[1]) == 5 else ""
-    return province, commune
-
-
-def _contiguous(rows: list[dict[str, Any]], last: int, stamp: str, now: dt.datetime) -> int:
-    """How many of `rows` (in id order after `last`) may be counted now: up to the first
-    gap in the ids that is younger than the grace period (from the start, `last` = 0, ids
-    need not begin at 1)."""
-    grace = dt.timedelta(seconds=conf("GAP_GRACE_SECONDS"))
-    for n, row in enumerate(rows):
-        if last and row["id"] != last + 1 and row[stamp] > now - grace:
-            return n
-        last = row["id"]
-    return len(rows)
+def _advance(cursors: dict[str, Cursor], windows: dict[str, counting.Window]) -> UpdateReport:
+    for source, window in windows.items():
+        if window.last != cursors[source].last_id:
+            cursors[source].last_id = window.last
+            cursors[source].save(update_fields=["last_id", "updated_at"])
+    return UpdateReport(
+        events=windows[EVENTS].rows,
+        ratings=windows[RATINGS].rows,
+        waiting_on_gap=any(w.gap for w in windows.values()),
+    )
 
 
 def update(
     *, batch: int | None = None, now: dt.datetime | None = None, reports: bool = True
 ) -> UpdateReport:
     """Count the history rows and ratings added since the last run (at most `batch` of
-    each), and judge again the units and periods they touched (`reports`; `recompute`
-    judges everything once at the end instead). Run it in a loop (`manage.py
-    monitoring_update --loop 60`)."""
+    each), and judge again the units and periods they touched (`reports`). Run it in a
+    loop (`manage.py monitoring_update --loop 60`)."""
     batch = batch or conf("BATCH")
     now = now or timezone.now()
-    report = UpdateReport()
     with transaction.atomic():
-        for source in (EVENTS, RATINGS):
-            Cursor.objects.get_or_create(source=source)
-        cursors = {c.source: c for c in Cursor.objects.select_for_update().order_by("source")}
-        deltas = _Deltas()
-        events = sources.events_after(cursors[EVENTS].last_id, batch)
-        take = _contiguous(events, cursors[EVENTS].last_id, "at", now)
-        report.waiting_on_gap = take < len(events)
-        events = events[:take]
-        _count_events(events, deltas)
-        ratings = sources.ratings_after(cursors[RATINGS].last_id, batch)
-        take = _contiguous(ratings, cursors[RATINGS].last_id, "rated_at", now)
-        report.waiting_on_gap = report.waiting_on_gap or take < len(ratings)
-        ratings = ratings[:take]
-        _count_ratings(ratings, deltas)
-        _write(DayStat, ("day", "province", "commune", "sector", "procedure"), deltas.days)
-        _write(MonthStat, ("month", "province", "commune"), deltas.months)
+        cursors = _locked_cursors()
+        windows = {s: counting.window(s, cursors[s].last_id, now, batch) for s in (EVENTS, RATINGS)}
+        touched = counting.count(windows[EVENTS], windows[RATINGS])
         if reports:
             if REPORTS in cursors:
-                refresh_reports(deltas.months)
+                refresh_reports(touched)
             else:  # first run since the table exists: judge every month counted so far
                 refresh_reports(None)
                 Cursor.objects.create(source=REPORTS, last_id=1)
-        for source, rows in ((EVENTS, events), (RATINGS, ratings)):
-            if rows:
-                cursors[source].last_id = rows[-1]["id"]
-                cursors[source].save(update_fields=["last_id", "updated_at"])
-        report.events, report.ratings = len(events), len(ratings)
-    return report
+        return _advance(cursors, windows)
 
 
 def catch_up(
@@ -174,29 +112,18 @@ def catch_up(
             return total
 
 
-def recompute(*, batch: int | None = None, now: dt.datetime | None = None) -> UpdateReport:
+def recompute(*, now: dt.datetime | None = None) -> UpdateReport:
     """Forget every counter and count the whole history again, in one transaction (the
-    pages keep showing the old figures until it commits): set-based in SQL
-    (`recount.count_all`, the same rules), then whatever the job would count after it
-    (`catch_up`), then every unit's judged reports."""
-    from . import recount
-
+    pages keep showing the old figures until it commits): the job's counting over one
+    window of every id, then every unit's judged reports."""
     now = now or timezone.now()
     with transaction.atomic():
-        for source in (EVENTS, RATINGS):
-            Cursor.objects.get_or_create(source=source)
-        cursors = {c.source: c for c in Cursor.objects.select_for_update().order_by("source")}
+        cursors = _locked_cursors()
         DayStat.objects.all().delete()
         MonthStat.objects.all().delete()
-        counted = recount.count_all(now)
-        for source in (EVENTS, RATINGS):
-            cursors[source].last_id = counted[source][0]
-            cursors[source].save(update_fields=["last_id", "updated_at"])
-        report = UpdateReport(events=counted[EVENTS][1], ratings=counted[RATINGS][1])
-        rest = catch_up(batch=batch or RECOMPUTE_BATCH, now=now, reports=False)
-        report.events += rest.events
-        report.ratings += rest.ratings
-        report.waiting_on_gap = rest.waiting_on_gap
+        windows = {s: counting.window(s, 0, now) for s in (EVENTS, RATINGS)}
+        counting.count(windows[EVENTS], windows[RATINGS], whole=True)
+        report = _advance(cursors, windows)
         rebuild_reports()
         return report
 
@@ -311,146 +238,6 @@ def _insert_reports(rows: list[tuple[Any, ...]]) -> None:
             return
         marks = ", ".join(["%s"] * len(REPORT_COLUMNS))
         cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)  # noqa: S608
-
-
-def _count_events(events: list[dict[str, Any]], deltas: _Deltas) -> None:
-    wanted = [e for e in events if _counted(e)]
-    if not wanted:
-        return
-    facts = sources.dossiers(e["dossier_id"] for e in wanted)
-    answers = [e["dossier_id"] for e in wanted if e["action"] in sources.ANSWERS]
-    first_answer = sources.first_answers(answers) if answers else {}
-    submitted = [e["dossier_id"] for e in wanted if e["action"] == "submitted"]
-    records, files = sources.components(submitted) if submitted else ({}, {})
-    walk_ins = [i for i in submitted if i in facts and facts[i]["channel"] == "counter"]
-    digitized = sources.first_digitizations(walk_ins) if walk_ins else {}
-    with_result = {
-        facts[e["dossier_id"]]["code"]
-        for e in wanted
-        if e["action"] in ("result_ready", "returned") and e["dossier_id"] in facts
-    }
-    results = sources.first_results(with_result) if with_result else {}
-    calendar = default_calendar()
-    for event in wanted:
-        dossier = facts.get(event["dossier_id"])
-        if dossier is None:
-            continue
-        action, at = event["action"], event["at"]
-        if action == "submitted":
-            _level = sources.version_facts(dossier["procedure_code"], dossier["procedure_version"])
-            uploaded = {p for p, when in files.get(dossier["id"], []) if when <= at}
-            reused = records.get(dossier["id"], 0)
-            online = dossier["channel"] == "online"
-            walk_in = dossier["channel"] == "counter"
-            deltas.add(
-                at,
-                dossier,
-                submitted=1,
-                online=int(online),
-                assisted=int(dossier["channel"] == "assisted"),
-                walk_in=int(walk_in),
-                walk_in_digitized=int(walk_in and _issued_by(digitized.get(dossier["id"]), at)),
-                fully_online=int(online and _level[1] == "full"),
-                fee_required=int(dossier["fee_amount"] > 0),
-                components=len(uploaded) + reused,
-                components_reused=reused,
-            )
-            continue
-        first = first_answer.get(dossier["id"]) == event["seq"]
-        if action in sources.ANSWERS and event["from_status"] == "submitted" and first:
-            timely = dossier["submitted_at"] is not None and _timely(
-                dossier["submitted_at"], at, calendar.cutoff_hour
-            )
-            deltas.add(at, dossier, answered=1, answered_timely=int(timely))
-        if action in ("received", "refused", "withdrawn"):
-            deltas.add(at, dossier, **{action: 1})
-        elif action == "result_ready":
-            digital = _issued_by(results.get(dossier["code"]), at)
-            due, day = dossier["due_date"], at.astimezone(VN_TZ).date()
-            timing = {}
-            if due is not None:
-                timing = {
-                    "finished_early": int(day < due),
-                    "finished_on_time": int(day == due),
-                    "finished_late": int(day > due),
-                }
-            deltas.add(at, dossier, finished=1, results_digital=int(digital), **timing)
-        elif action == "returned":
-            digital = _issued_by(results.get(dossier["code"]), at)
-            deltas.add(at, dossier, returned=1, returned_online=int(digital))
-        elif action == "paid":
-            deltas.add(at, dossier, paid=1, paid_online=int(event["actor"] == PAYMENT_PLATFORM))
-
-
-def _counted(event: dict[str, Any]) -> bool:
-    action, before = event["action"], event["from_status"]
-    if action == "submitted":
-        return before == "draft"
-    if action == "withdrawn":
-        return before != "draft"
-    return action in COUNTED_ACTIONS
-
-
-def _timely(submitted: dt.datetime, answered: dt.datetime, cutoff: int) -> bool:
-    """Answered no later than one working day after the submission's counting day."""
-    local = submitted.astimezone(VN_TZ)
-    return answered.astimezone(VN_TZ).date() <= last_timely_day(local.date(), local.hour >= cutoff)
-
-
-@lru_cache(maxsize=65536)
-def last_timely_day(day: dt.date, after_cutoff: bool) -> dt.date:
-    """The last day (a day off included) on which an answer to a submission made on `day`
-    (after the cut-off hour or not) is timely: within one working day of its counting day."""
-    start = dt.datetime.combine(day, dt.time(23 if after_cutoff else 0), tzinfo=VN_TZ)
-    return default_calendar().last_day_within(start, 1)
-
-
-def _issued_by(issued: dt.datetime | None, at: dt.datetime) -> bool:
-    return issued is not None and issued <= at
-
-
-def _count_ratings(ratings: list[dict[str, Any]], deltas: _Deltas) -> None:
-    if not ratings:
-        return
-    facts = sources.dossiers(r["dossier_id"] for r in ratings)
-    for rating in ratings:
-        dossier = facts.get(rating["dossier_id"])
-        if dossier is None:
-            continue
-        score = int(rating["score"])
-        deltas.add(
-            rating["rated_at"],
-            dossier,
-            ratings=1,
-            rating_points=score,
-            ratings_satisfied=int(score >= 4),
-        )
-
-
-def _write(model: Any, keys: tuple[str, ...], rows: dict[Any, dict[str, int]]) -> None:
-    """Add `rows` to the counters with upserts (`ON CONFLICT ... DO UPDATE`). PostgreSQL:
-    one statement with a column of values per parameter (`unnest`); SQLite: multi-row
-    VALUES in chunks. Every key appears once, so no row is touched twice by a statement."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    quoted = [connection.ops.quote_name(c) for c in (*keys, *COUNTERS)]
-    head = f"INSERT INTO {table} ({', '.join(quoted)}) "
-    sets = ", ".join(f"{q} = {table}.{q} + excluded.{q}" for q in quoted[len(keys) :])
-    tail = f" ON CONFLICT ({', '.join(quoted[: len(keys)])}) DO UPDATE SET {sets}"
-    params = [(*key, *(counts.get(c, 0) for c in COUNTERS)) for key, counts in rows.items()]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            types = ["date", *["text"] * (len(keys) - 1), *["integer"] * len(COUNTERS)]
-            arrays = ", ".join(f"%s::{t}[]" for t in types)
-            columns = [list(column) for column in zip(*params, strict=True)]
-            cursor.execute(f"{head}SELECT * FROM unnest({arrays}){tail}", columns)  # noqa: S608
-            return
-        one_row = f"({', '.join(['%s'] * len(quoted))})"
-        for start in range(0, len(params), SQLITE_CHUNK):
-            chunk = params[start : start + SQLITE_CHUNK]
-            values = ", ".join([one_row] * len(chunk))
-            cursor.execute(f"{head}VALUES {values}{tail}", [v for row in chunk for v in row])
 
 
 # ------------------------------------------------------------------------- plan tasks

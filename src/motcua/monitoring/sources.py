@@ -1,16 +1,14 @@
-"""What the monitoring job reads of the dossiers and results apps: their append-only rows
-(history, ratings) after a high-water mark, and the facts of the dossiers they name that do
-not change once the event happened. Read-only; the only module of this app that touches
-another app's tables, so the dossier transactions carry no monitoring work at all."""
+"""What the monitoring job reads of other apps: the names of the dossiers' and results'
+tables its counting SQL reads (`counting.py`, read-only: the append-only history and
+ratings, and the facts of the dossiers they name that do not change once the event
+happened), and a procedure version's facts from the catalog. The only module of this app
+that knows another app's tables, so the dossier transactions carry no monitoring work."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
 
-from django.db.models import Min
+from django.db import connection
 
 from motcua.catalog import selectors as catalog
 from motcua.core.errors import NotFound
@@ -24,86 +22,36 @@ from motcua.dossiers.models import (
 )
 from motcua.results.models import ResultDocument
 
-EVENT_FIELDS = ("id", "dossier_id", "seq", "action", "from_status", "to_status", "actor", "at")
-DOSSIER_FIELDS = (
-    "id",
-    "code",
-    "receiving_unit",
-    "procedure_code",
-    "procedure_version",
-    "channel",
-    "fee_amount",
-    "submitted_at",
-    "due_date",
-)
 ANSWERS = ("received", "refused", "supplement_requested")
+SCANNED_COMPONENT = Digitization.Kind.COMPONENT.value
 
 
-def events_after(last_id: int, limit: int) -> list[dict[str, Any]]:
-    rows = DossierEvent.objects.filter(id__gt=last_id).order_by("id").values(*EVENT_FIELDS)
-    return list(rows[:limit])
+@dataclass(frozen=True)
+class Tables:
+    """Quoted table names, for SQL."""
+
+    events: str
+    ratings: str
+    dossiers: str
+    records: str
+    scans: str
+    files: str
+    results: str
 
 
-def ratings_after(last_id: int, limit: int) -> list[dict[str, Any]]:
-    rows = Rating.objects.filter(id__gt=last_id).order_by("id")
-    fields = ("id", "dossier_id", "score", "rated_at")
-    return [dict(row) for row in rows.values(*fields)[:limit]]
+def tables() -> Tables:
+    def name(model: type) -> str:
+        return str(connection.ops.quote_name(model._meta.db_table))  # type: ignore[attr-defined]
 
-
-def dossiers(ids: Iterable[Any]) -> dict[Any, dict[str, Any]]:
-    return {
-        row["id"]: row for row in Dossier.objects.filter(id__in=set(ids)).values(*DOSSIER_FIELDS)
-    }
-
-
-def first_answers(ids: Iterable[Any]) -> dict[Any, int]:
-    """The seq of each dossier's first answer by the office after a submission."""
-    rows = (
-        DossierEvent.objects.filter(
-            dossier_id__in=set(ids), action__in=ANSWERS, from_status="submitted"
-        )
-        .values("dossier_id")
-        .annotate(first=Min("seq"))
+    return Tables(
+        events=name(DossierEvent),
+        ratings=name(Rating),
+        dossiers=name(Dossier),
+        records=name(ComponentRecord),
+        scans=name(Digitization),
+        files=name(DossierFile),
+        results=name(ResultDocument),
     )
-    return {row["dossier_id"]: row["first"] for row in rows}
-
-
-def components(ids: Iterable[Any]) -> tuple[dict[Any, int], dict[Any, list[tuple[int, Any]]]]:
-    """Per dossier: registry records, and (component position, uploaded at) of its files
-    uploaded with the application (not in answer to a supplement request)."""
-    wanted = set(ids)
-    records: dict[Any, int] = defaultdict(int)
-    for dossier_id in ComponentRecord.objects.filter(dossier_id__in=wanted).values_list(
-        "dossier_id", flat=True
-    ):
-        records[dossier_id] += 1
-    files: dict[Any, list[tuple[int, Any]]] = defaultdict(list)
-    for dossier_id, position, at in DossierFile.objects.filter(
-        dossier_id__in=wanted, supplement__isnull=True
-    ).values_list("dossier_id", "component_position", "uploaded_at"):
-        files[dossier_id].append((position, at))
-    return records, files
-
-
-def first_digitizations(ids: Iterable[Any]) -> dict[Any, dt.datetime]:
-    """When the first component of each dossier was digitized at the counter (the counter
-    intake's `Digitization` records of kind `component`)."""
-    rows = (
-        Digitization.objects.filter(dossier_id__in=set(ids), kind=Digitization.Kind.COMPONENT)
-        .values("dossier_id")
-        .annotate(first=Min("digitized_at"))
-    )
-    return {row["dossier_id"]: row["first"] for row in rows}
-
-
-def first_results(codes: Iterable[str]) -> dict[str, dt.datetime]:
-    """When each dossier's first electronic result was issued."""
-    rows = (
-        ResultDocument.objects.filter(dossier_code__in=set(codes))
-        .values("dossier_code")
-        .annotate(first=Min("issued_at"))
-    )
-    return {row["dossier_code"]: row["first"] for row in rows}
 
 
 def version_facts(code: str, version: int) -> tuple[str, str]:

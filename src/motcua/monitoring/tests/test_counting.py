@@ -88,7 +88,7 @@ def test_incremental_batches_and_a_full_recompute_agree_exactly(world):
     services.catch_up(batch=4)
     incremental = _snapshot()
 
-    services.recompute(batch=1000)
+    services.recompute()
 
     assert _snapshot() == incremental
     assert incremental["day"] and incremental["month"]
@@ -140,8 +140,8 @@ def _upload(dossier, position: int, at: dt.datetime) -> None:
 
 
 def test_the_sql_recount_follows_the_job_across_days_hours_and_holidays(world):
-    """The full recount is SQL written apart from the job's Python (`recount.py`): the
-    two agree on answers timely or not (the cut-off hour, weekends, Tết), results on time
+    """The job's windows of ids and the recount of every id (one rule set, `counting.py`)
+    agree on answers timely or not (the cut-off hour, weekends, Tết), results on time
     or late, e-results issued before or after, scans before or after the submission."""
     from motcua.core.calendar import VN_TZ
 
@@ -256,6 +256,24 @@ def test_a_fresh_gap_in_the_history_waits_and_an_old_one_is_passed(world):
     assert _ward_totals()["submitted"] == 1  # the second dossier; the first lost its row
 
 
+def test_a_row_still_uncommitted_during_a_recompute_is_counted_when_it_commits(world):
+    """The recompute stops its high-water mark before a fresh gap, not on the missing id,
+    so the job counts that row once its transaction commits."""
+    one = submit()
+    submit()
+    late = DossierEvent.objects.filter(dossier=one, action="submitted").get()
+    DossierEvent.objects.filter(pk=late.pk).delete()  # its insert not committed yet
+
+    report = services.recompute()
+    assert report.waiting_on_gap
+    assert _ward_totals()["submitted"] == 0
+
+    late.save(force_insert=True)  # the transaction commits, with the id it was given
+    services.catch_up(now=timezone.now() + dt.timedelta(minutes=5))
+
+    assert _ward_totals()["submitted"] == 2
+
+
 def test_walk_in_dossiers_count_as_digitized_when_the_counter_scanned_them(world):
     """Issue 11: the share of walk-in dossiers digitized comes from the counter intake's
     digitization records, judged at the submission."""
@@ -317,3 +335,20 @@ def test_new_thresholds_apply_to_the_kept_reports_once_they_are_judged_again(wor
 
     assert selectors.unit_report(WARD, month).colour == "green"
     assert selectors.unit_report("VN", month).reasons == []
+
+
+def test_the_commands_count_and_count_again_the_same(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    submit()
+    out = StringIO()
+    call_command("monitoring_update", stdout=out)
+    assert "sự kiện" in out.getvalue()
+    assert _ward_totals()["submitted"] == 1
+
+    call_command("monitoring_recompute", stdout=out)
+
+    assert _ward_totals()["submitted"] == 1
+    assert out.getvalue().count("sự kiện") == 2

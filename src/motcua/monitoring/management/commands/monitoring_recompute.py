@@ -13,7 +13,6 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch", type=int, default=0)
         parser.add_argument("--reports", action="store_true")
 
     def handle(self, *args: object, **options: object) -> None:
@@ -24,5 +23,5 @@ class Command(BaseCommand):
                 f"monitoring: {rows} dòng chỉ số ({time.perf_counter() - started:.1f} s)"
             )
             return
-        report = services.recompute(batch=int(options["batch"] or 0) or None)  # type: ignore[call-overload]
+        report = services.recompute()
         self.stdout.write(f"{report} ({time.perf_counter() - started:.1f} s)")
