@@ -958,7 +958,9 @@ def _send_code(consent: AssistConsent, text: str, phone: str) -> None:
     def send() -> None:
         try:
             sms.configured().send(phone, f"MotCua: {text}")
-        except Exception:  # the inbox copy stands; the assistant may send a new code
+        except Exception:
+            # Deliberately broad: after the commit, any SMS gateway failure must not turn the
+            # request into an error; the inbox copy stands and a new code may be sent.
             logger.exception("assist consent code: SMS to the person failed")
 
     transaction.on_commit(send)

@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from motcua.audit import services as audit
+from motcua.core import uploads
 from motcua.core.calendar import VN_TZ
 from motcua.core.errors import InvalidInput, NotFound, PermissionDenied
 from motcua.identity import officials
@@ -393,7 +394,8 @@ def _page_count(pdf: bytes) -> int:
 
     try:
         return int(PdfFileReader(io.BytesIO(pdf), strict=False).root["/Pages"]["/Count"])
-    except Exception:  # an unreadable PDF is refused by signing anyway
+    except Exception as exc:  # untrusted bytes: see uploads.note_unparsable
+        uploads.note_unparsable("edocs main pdf", exc)
         raise InvalidInput("Tệp văn bản chính không phải PDF hợp lệ.", param="main_pdf") from None
 
 
