@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import pydantic
 from django.db import transaction
 from django.utils import timezone
 
@@ -292,7 +293,7 @@ def revise(code: str, changes: dict[str, Any], actor: str) -> ProcedureVersion:
     body.update(changes)
     try:
         record = ProcedureIn.model_validate(body)
-    except Exception as exc:
+    except pydantic.ValidationError as exc:
         raise InvalidInput(f"Nội dung sửa đổi không hợp lệ: {exc}") from exc
     if record.code != code:
         raise InvalidInput("Không được đổi mã thủ tục.")

@@ -246,8 +246,10 @@ def _add_font(pdf: FPDF, style: str) -> None:
         font.biggest_size_pt = 0
         font._hbfont = None
         font.subset = SubsetMap(font)
-    except Exception:  # an fpdf2 upgrade changed its internals: take the slow, sure road
-        logger.warning("Cached font copy failed; loading the font file", exc_info=True)
+    except Exception:
+        # Deliberately broad: this leans on fpdf2's private attributes, and whatever an fpdf2
+        # upgrade changed there, the slow, sure road still renders the document.
+        logger.exception("Cached font copy failed; loading the font file")
         pdf.add_font(FONT, style, str(FONT_DIR / FONT_FILES[style]))
         return
     pdf.fonts[font.fontkey] = font

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
+import struct
 import unicodedata
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -18,6 +20,25 @@ from PIL import Image
 from motcua.core.errors import InvalidInput
 
 from .formats import format_bytes
+
+logger = logging.getLogger(__name__)
+
+# Broad catches around a parser of untrusted bytes are deliberate: pyHanko and Pillow raise
+# their own errors, ValueError, OSError, even AssertionError on a malformed file, and a bad
+# file must get a clear refusal, never a 500. Each such `try` holds only the parsing.
+
+
+def note_unparsable(what: str, exc: BaseException) -> None:
+    """Log a file a parser refused: quietly for the ways a malformed file usually fails, with
+    the trace for any other, which may be a parser bug (or ours) worth looking at."""
+    from pyhanko.pdf_utils.misc import PdfError
+
+    expected = (PdfError, ValueError, OSError, SyntaxError, EOFError, struct.error)
+    if isinstance(exc, expected):
+        logger.info("%s: not parsable: %s: %s", what, type(exc).__name__, exc)
+    else:
+        logger.exception("%s: the parser failed unexpectedly", what)
+
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -141,7 +162,8 @@ def _check_pdf(data: bytes, name: str, *, refuse_active: bool = True) -> int:
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         encrypted = reader.encrypted
-    except Exception as exc:  # any parser failure means the same thing to the user
+    except Exception as exc:  # untrusted bytes: see note_unparsable
+        note_unparsable("pdf upload", exc)
         raise _unreadable(name, PDF) from exc
     if encrypted:
         raise UploadRefused(
@@ -155,7 +177,8 @@ def _check_pdf(data: bytes, name: str, *, refuse_active: bool = True) -> int:
         found = None
         if refuse_active:
             found = _active_content(reader.root) or _active_content_in_bytes(data)
-    except Exception as exc:
+    except Exception as exc:  # walking an untrusted object tree: see note_unparsable
+        note_unparsable("pdf upload", exc)
         raise _unreadable(name, PDF) from exc
     if pages < 1:
         raise _unreadable(name, PDF)
@@ -300,7 +323,8 @@ def _check_image(data: bytes, name: str, mime: str) -> tuple[int, int]:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_many_pixels(name, 0, 0) from exc
-    except Exception as exc:
+    except Exception as exc:  # untrusted bytes: see note_unparsable
+        note_unparsable("image upload", exc)
         raise _unreadable(name, mime) from exc
     return width, height
 

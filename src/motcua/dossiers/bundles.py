@@ -33,7 +33,7 @@ from django.utils import timezone
 from motcua.audit import services as audit
 from motcua.catalog import selectors as catalog
 from motcua.core.calendar import default_calendar
-from motcua.core.errors import Conflict, InvalidInput, NotFound
+from motcua.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from motcua.core.formats import format_date, format_datetime, format_money
 from motcua.eforms import services as eforms
 from motcua.notify import services as outbox
@@ -393,23 +393,30 @@ def _release(parent: Dossier) -> None:
         try:
             with transaction.atomic():
                 _file_member(parent, child, member, facts)
-        except Exception as exc:  # a result is signed: never undo it for a sibling's problem
+            continue
+        except DomainError as exc:  # a rule refused this member: say which, keep the others
+            logger.info("bundle %s: member %s not released: %s", parent.code, member.key, exc)
+            detail = exc.detail
+        except Exception:
+            # Deliberately broad: a sibling's result is already signed and must never be undone
+            # for this member's failure, whatever it is. A bug is logged with its trace and the
+            # applicant is told it is the system's fault, not shown its internals.
             logger.exception("bundle %s: member %s not released", parent.code, member.key)
-            detail = getattr(exc, "detail", "") or str(exc)
-            _parent_event(
-                parent,
-                "member_blocked",
-                note=f"{member.name}: {detail}"[:2000],
-                data={"member": member.key},
-            )
-            services._tell(
-                parent.applicant_id,
-                f"Hồ sơ liên thông {parent.code}: chưa chuyển được “{member.name}”",
-                f"Thành phần “{member.name}” chưa được chuyển tới cơ quan giải quyết: {detail} "
-                "Vui lòng liên hệ Bộ phận một cửa nơi nộp hồ sơ.",
-                key=f"bundle-blocked:{child.id}",
-                link=f"/lien-thong/ho-so/{parent.code}/",
-            )
+            detail = "Hệ thống gặp lỗi khi chuyển thành phần này; bộ phận kỹ thuật đã được báo."
+        _parent_event(
+            parent,
+            "member_blocked",
+            note=f"{member.name}: {detail}"[:2000],
+            data={"member": member.key},
+        )
+        services._tell(
+            parent.applicant_id,
+            f"Hồ sơ liên thông {parent.code}: chưa chuyển được “{member.name}”",
+            f"Thành phần “{member.name}” chưa được chuyển tới cơ quan giải quyết: {detail} "
+            "Vui lòng liên hệ Bộ phận một cửa nơi nộp hồ sơ.",
+            key=f"bundle-blocked:{child.id}",
+            link=f"/lien-thong/ho-so/{parent.code}/",
+        )
 
 
 def _file_member(parent: Dossier, child: Dossier, member: Any, facts: dict[str, Any]) -> None:
@@ -777,8 +784,10 @@ def _read_facts(parent: Dossier, subject: str) -> dict[str, Any]:
     try:
         events = _call(FACT_EVENTS, subject, parent)
         out["records"].append(_record(events))
-    except Exception:  # no civil status event yet is normal
+    except NotFound:  # no civil status event yet is normal
         logger.debug("no civil status events for %s", subject)
+    except exchange.AccessDenied:  # as above: the next members come from the form alone
+        logger.warning("bundle %s: %s refused by the exchange", parent.code, FACT_EVENTS)
     return out
 
 

@@ -33,6 +33,7 @@ from motcua.core import uploads
 from motcua.core.calendar import VN_TZ
 from motcua.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from motcua.core.formats import format_datetime
+from motcua.identity import officials
 from motcua.units import selectors as units
 
 from . import receipt, services
@@ -40,7 +41,7 @@ from .errors import DossierNotFound, PaymentRequired
 from .models import AssistConsent, Digitization, DigitizedPage, Dossier, DossierFile, Status
 
 if TYPE_CHECKING:
-    from motcua.workflow.services import OfficialRef
+    from motcua.identity.officials import OfficialRef
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +81,7 @@ class ConsentCodeInvalid(InvalidInput):
 
 def official(personal_id: str) -> OfficialRef:
     """The official with this personal ID (PermissionDenied for anyone else)."""
-    from motcua.workflow import services as workflow
-
-    return workflow.official_ref(personal_id)
+    return officials.official_ref(personal_id)
 
 
 # ---------------------------------------------------------------------------- identifying
@@ -959,7 +958,9 @@ def _send_code(consent: AssistConsent, text: str, phone: str) -> None:
     def send() -> None:
         try:
             sms.configured().send(phone, f"MotCua: {text}")
-        except Exception:  # the inbox copy stands; the assistant may send a new code
+        except Exception:
+            # Deliberately broad: after the commit, any SMS gateway failure must not turn the
+            # request into an error; the inbox copy stands and a new code may be sent.
             logger.exception("assist consent code: SMS to the person failed")
 
     transaction.on_commit(send)

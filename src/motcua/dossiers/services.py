@@ -20,7 +20,7 @@ from motcua.audit import services as audit
 from motcua.catalog import selectors as catalog
 from motcua.core import uploads
 from motcua.core.calendar import VN_TZ, default_calendar
-from motcua.core.errors import InvalidInput, NotFound, PermissionDenied
+from motcua.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from motcua.eforms import services as eforms
 from motcua.identity.errors import StepUpRequired
 from motcua.notify import services as outbox
@@ -220,7 +220,7 @@ def residence_commune(subject_id: str) -> str:
             subject_id,
             requester=f"citizen:{subject_id}",
         ).data
-    except Exception:  # no suggestion is not an error: any unit may still be chosen
+    except DomainError:  # no record, no grant or no consent: any unit may still be chosen
         logger.info("no residence for the suggestion", exc_info=True)
         return ""
     return str(data.get("permanent_commune_code") or "")
@@ -234,7 +234,7 @@ def suggested_units(procedure_code: str, commune_code: str | None) -> list[Any]:
         return []
     try:
         commune = units.get_commune(commune_code)
-    except Exception:  # an unknown residence commune only means no suggestion
+    except NotFound:  # an unknown residence commune only means no suggestion
         return []
     found: list[Any] = []
     if version.at_commune:
@@ -288,7 +288,7 @@ def check_receiving_unit(procedure_code: str, unit_code: str) -> Any:
     version = catalog.get_published(procedure_code)
     try:
         agency = units.get_agency(unit_code)
-    except Exception:
+    except NotFound:
         raise InvalidInput(
             f"Không có đơn vị tiếp nhận mã {unit_code[:40]}.", param="receiving_unit"
         ) from None

@@ -16,16 +16,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from motcua.audit import services as audit
+from motcua.core import uploads
 from motcua.core.calendar import VN_TZ
 from motcua.core.errors import InvalidInput, NotFound, PermissionDenied
-from motcua.identity import services as identity
+from motcua.identity import officials
+from motcua.identity.officials import OfficialRef
 from motcua.notify import services as outbox
 from motcua.units import selectors as units
 
@@ -92,34 +93,19 @@ _PLACE_PREFIX = re.compile(r"^(Thành phố|Tỉnh|Phường|Xã|Đặc khu) ")
 # ------------------------------------------------------------------------------ officials
 
 
-@dataclass(frozen=True)
-class Official:
-    """An official acting on documents, as identity knows them now (not as a session says)."""
-
-    personal_id: str
-    name: str
-    agency_code: str
-    roles: tuple[str, ...]
-
-    def has(self, *roles: str) -> bool:
-        return any(r in self.roles for r in roles)
+# An official acting on documents, as identity knows them now (not as a session says); roles
+# count at the official's own agency, whose documents they handle.
+Official = OfficialRef
 
 
 def official(personal_id: str) -> Official:
-    account = get_user_model().objects.filter(username=personal_id, is_active=True).first()
-    claims = identity.official_claims(account) if account is not None else {}
-    if account is None or not claims:
-        raise PermissionDenied("Chỉ cán bộ, công chức mới dùng được chức năng văn bản điện tử.")
-    return Official(
-        personal_id=personal_id,
-        name=account.get_full_name() or personal_id,
-        agency_code=claims["agency_code"],
-        roles=tuple(claims.get("roles", ())),
+    return officials.official_ref(
+        personal_id, refusal="Chỉ cán bộ, công chức mới dùng được chức năng văn bản điện tử."
     )
 
 
 def _require(actor: Official, *roles: str) -> None:
-    if not actor.has(*roles):
+    if not actor.holds_any(roles, actor.agency_code):
         names = {CLERK: "văn thư", LEADER: "lãnh đạo"}
         raise PermissionDenied(
             "Thao tác này dành cho "
@@ -345,7 +331,7 @@ def _check_draft(
         signer = official(draft.signer_personal_id)
     except PermissionDenied:
         raise InvalidInput("Người ký không phải cán bộ trong hệ thống.", param="signer") from None
-    if signer.agency_code != actor.agency_code or not signer.has(LEADER):
+    if signer.agency_code != actor.agency_code or not signer.is_leader_of(actor.agency_code):
         raise InvalidInput("Người ký phải là lãnh đạo của cơ quan ban hành.", param="signer")
     if not draft.signer_position.strip():
         raise InvalidInput("Cần chức vụ của người ký.", param="signer_position")
@@ -408,7 +394,8 @@ def _page_count(pdf: bytes) -> int:
 
     try:
         return int(PdfFileReader(io.BytesIO(pdf), strict=False).root["/Pages"]["/Count"])
-    except Exception:  # an unreadable PDF is refused by signing anyway
+    except Exception as exc:  # untrusted bytes: see uploads.note_unparsable
+        uploads.note_unparsable("edocs main pdf", exc)
         raise InvalidInput("Tệp văn bản chính không phải PDF hợp lệ.", param="main_pdf") from None
 
 
@@ -1152,7 +1139,7 @@ def complete(actor: Official, document_id: Any, note: str = "") -> Delivery:
     """The assignee (or a leader) marks the document handled."""
     with transaction.atomic():
         document, delivery = _incoming(actor, document_id)
-        if not (actor.has(LEADER) or delivery.assignee == actor.personal_id):
+        if not (actor.is_leader_of(actor.agency_code) or delivery.assignee == actor.personal_id):
             raise PermissionDenied("Chỉ người được giao xử lý hoặc lãnh đạo đánh dấu xong.")
         _move(delivery, Delivery.State.DONE, actor.personal_id, note)
         _audit(actor, "edocs.document.done", document)
@@ -1264,7 +1251,7 @@ def _may_read(actor: Official, document: Document) -> None:
         return
     delivery = getattr(document, "delivery_in", None) if document.direction == "in" else None
     assignee = delivery.assignee if delivery is not None else ""
-    if not (actor.has(CLERK, LEADER) or assignee == actor.personal_id):
+    if not (actor.holds_any((CLERK, LEADER), actor.agency_code) or assignee == actor.personal_id):
         raise PermissionDenied(
             "Văn bản mật chỉ văn thư, lãnh đạo và người được giao xử lý được đọc."
         )

@@ -12,8 +12,9 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
+from motcua.core.errors import DomainError, NotFound
 from motcua.registries.modules import NATIONAL_DATABASES
 
 from .spec import RELATION_LABELS, RELATION_SERVICE, RELATIONS, Form
@@ -100,7 +101,7 @@ def _service_name(service: str) -> str:
 
     try:
         return modules.service(service).name
-    except Exception:
+    except NotFound:
         return service
 
 
@@ -137,7 +138,6 @@ class _Reader:
         return self.answers[key]
 
     def _call(self, service: str, subject: str, whom: str) -> dict[str, Any] | None:
-        from motcua.core.errors import NotFound
         from motcua.exchange.errors import AccessDenied, SubjectNotFound
 
         registry = service.split(".", 1)[0]
@@ -179,7 +179,9 @@ class _Reader:
                 "thông tin này."
             )
             return None
-        except Exception:
+        except (DomainError, DatabaseError):
+            # Any other refusal of the exchange, or its tables unreachable (the savepoint
+            # above keeps the caller's transaction usable): the person fills the fields in.
             logger.exception("prefill: exchange call %s failed", service)
             self.problem(
                 f"Không kết nối được {source} lúc này; vui lòng tự khai các thông tin này "

@@ -30,7 +30,7 @@ def _assurance(access_token: Any) -> Any:
         return None
     try:
         return access_token.assurance
-    except Exception:  # no TokenAssurance row (RelatedObjectDoesNotExist)
+    except ObjectDoesNotExist:  # no TokenAssurance row
         return None
 
 
@@ -51,11 +51,9 @@ def pairwise_sub(account_sub: str, sector: str) -> str:
 
 def subject_for_client(account_sub: str, client: Any) -> str:
     """The `sub` a client sees: pairwise when the client is configured so, else public."""
+    # A client without a policy row has no `policy` (getattr's default covers it).
     policy = getattr(client, "policy", None) if client is not None else None
-    try:
-        pairwise = bool(policy and policy.pairwise_subject)
-    except Exception:
-        pairwise = False
+    pairwise = bool(policy and policy.pairwise_subject)
     return pairwise_sub(account_sub, sector_of(client)) if pairwise else account_sub
 
 

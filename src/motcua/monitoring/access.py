@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from motcua.core.errors import NotFound, PermissionDenied
+from motcua.identity import officials
+from motcua.identity.officials import OfficialRef
 from motcua.units import selectors as units
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ class Viewer:
     # Units the official works at (not merely watches): their agency's.
     home_province: str = ""
     home_commune: str = ""
+    official: OfficialRef | None = None
 
     def can_see(self, code: str) -> bool:
         if self.national:
@@ -43,11 +46,14 @@ class Viewer:
             return False
 
     def may_update_readiness(self, commune: str, province: str) -> bool:
-        return bool(STEERING_ROLES & set(self.roles)) and self.home_commune == commune
+        return self._steers() and self.home_commune == commune
 
     def may_verify_readiness(self, province: str) -> bool:
-        steering = bool(STEERING_ROLES & set(self.roles))
-        return steering and not self.home_commune and self.home_province == province
+        return self._steers() and not self.home_commune and self.home_province == province
+
+    def _steers(self) -> bool:
+        """A leader, monitor or administrator of their own agency (identity's one check)."""
+        return self.official is not None and self.official.has_role(*STEERING_ROLES)
 
     @property
     def home(self) -> str:
@@ -59,12 +65,8 @@ class Viewer:
 
 def viewer_for(personal_id: str) -> Viewer:
     """The official's view, or PermissionDenied for anyone who is not an official."""
-    from motcua.workflow import services as workflow
-
-    ref = workflow.official_ref(personal_id)
-    parts = ref.agency_code.split(".")
-    home_province = parts[0] if len(parts[0]) == 2 else ""
-    home_commune = parts[1] if len(parts) == 3 else ""
+    ref = officials.official_ref(personal_id)
+    home_province, home_commune = ref.home_province, ref.home_commune
     provinces = {home_province} if home_province and not home_commune else set()
     communes = {home_commune} if home_commune else set()
     for code in ref.unit_codes:
@@ -72,7 +74,7 @@ def viewer_for(personal_id: str) -> Viewer:
             provinces.add(code)
         elif len(code) == 5 and code.isdigit():
             communes.add(code)
-    national = NATIONAL in ref.unit_codes and "monitor" in ref.roles
+    national = NATIONAL in ref.unit_codes and ref.has_role("monitor")
     return Viewer(
         personal_id=ref.personal_id,
         roles=ref.roles,
@@ -81,6 +83,7 @@ def viewer_for(personal_id: str) -> Viewer:
         national=national,
         home_province=home_province,
         home_commune=home_commune,
+        official=ref,
     )
 
 

@@ -261,7 +261,9 @@ def _plan_event(event: OutboxEvent, now: dt.datetime, report: DispatchReport) ->
         with transaction.atomic():
             messages = list(handler(event)) if handler else []
             planned = sum(_plan_message(event, message, now) for message in messages)
-    except Exception as exc:  # a handler's bug must not stop the others' events
+    except Exception as exc:
+        # Deliberately broad: a handler's bug (or any failure) must not stop the other events
+        # of the batch; the event is retried or dead, with the trace logged.
         logger.exception("notify: handler failed for event %s (%s)", event.pk, event.topic)
         event.last_error = _describe(exc)
         if event.attempts >= max_attempts():
@@ -331,12 +333,14 @@ def _attempt(delivery: Delivery, now: dt.datetime, report: DispatchReport) -> No
         with transaction.atomic():
             CHANNELS[delivery.channel](delivery)
     except Exception as exc:
+        # Deliberately broad: this worker must survive any channel failure (SMTP, an SMS
+        # gateway, a bug) and record it on the delivery, retried or dead; the trace is logged.
         permanent = isinstance(exc, sms.PermanentFailure) or _permanent_smtp(exc)
         delivery.last_error = _describe(exc)
         if permanent or delivery.attempts >= max_attempts():
             delivery.state = Delivery.State.DEAD
             report.dead += 1
-            logger.error(
+            logger.exception(
                 "notify: delivery %s (%s) dead after %s attempts: %s",
                 delivery.pk,
                 delivery.channel,
@@ -353,6 +357,7 @@ def _attempt(delivery: Delivery, now: dt.datetime, report: DispatchReport) -> No
                 delivery.channel,
                 delivery.next_attempt_at.isoformat(),
                 delivery.last_error,
+                exc_info=True,
             )
     else:
         delivery.state, delivery.sent_at, delivery.last_error = Delivery.State.SENT, now, ""

@@ -28,7 +28,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from motcua.audit import services as audit
 from motcua.catalog import selectors as catalog
-from motcua.core import site
+from motcua.core import site, uploads
 from motcua.core.calendar import VN_TZ
 from motcua.core.errors import DomainError, NotFound
 from motcua.core.formats import format_date, format_datetime
@@ -133,7 +133,10 @@ def _sign(
         )
     except DomainError:
         raise
-    except Exception as exc:  # any provider failure means the same to the caller
+    except Exception as exc:
+        # Deliberately broad at the plugin boundary: providers (local key, PKCS#11, remote CSC
+        # over HTTP) fail in their own ways and all mean "not signed, try again"; domain
+        # refusals pass above, and the trace is logged.
         logger.exception("Signing with provider %s failed", provider.key)
         raise SigningFailed("Không ký số được tài liệu; vui lòng thử lại sau.") from exc
 
@@ -515,7 +518,8 @@ def _check_signature(pdf: bytes, result: Verification) -> None:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         signatures = reader.embedded_signatures
-    except Exception:  # a file pyHanko cannot parse is simply not a signed PDF to us
+    except Exception as exc:  # untrusted bytes, not a signed PDF to us: see note_unparsable
+        uploads.note_unparsable("result to verify", exc)
         result.reasons.append("Tệp không đọc được như một tệp PDF.")
         return
     if not signatures:

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 
 from motcua.core import site
-from motcua.core.errors import InvalidInput
+from motcua.core.errors import InvalidInput, NotFound
 from motcua.core.files import write_private
 
 DEMO_PROCESSES = Path(__file__).resolve().parent / "fixtures" / "demo_processes.json"
@@ -214,7 +214,7 @@ def accounts_table(*, show_passwords: bool = False) -> str:
         pid = official.account.username
         try:
             unit_name = units.get_agency(official.agency_code).name
-        except Exception:  # an agency removed since: show the code alone
+        except NotFound:  # an agency removed since: show the code alone
             unit_name = ""
         roles = ", ".join(dict(Official.Role.choices).get(r, r) for r in official.roles)
         officials.append(

@@ -29,6 +29,12 @@ from motcua.core.errors import Conflict, DomainError, InvalidInput, NotFound, Pe
 from motcua.core.formats import format_datetime
 from motcua.dossiers import services as dossiers
 from motcua.dossiers.models import Dossier, DossierEvent, Status
+
+# Who may act is identity's one answer (identity/officials.py), re-exported for callers.
+from motcua.identity.officials import OfficialRef as OfficialRef
+from motcua.identity.officials import official_ref as official_ref
+from motcua.identity.officials import officials_at as officials_at
+from motcua.identity.officials import role_label as role_label
 from motcua.notify import services as outbox
 from motcua.units import selectors as units
 
@@ -43,74 +49,6 @@ QUEUE_MAX = 500
 TICK_BATCH = 1000
 # Set while `act` changes a dossier, so the listener leaves the tasks to `act`.
 _ACTING: ContextVar[bool] = ContextVar("workflow_acting", default=False)
-
-
-# ----------------------------------------------------------------------------- officials
-
-
-@dataclass(frozen=True)
-class OfficialRef:
-    """Who acts: an official's personal ID, agency, roles and the other agencies they serve
-    (entries of `unit_codes` that are agency codes, e.g. `01.00070.tthcc`)."""
-
-    personal_id: str
-    agency_code: str
-    roles: tuple[str, ...]
-    unit_codes: tuple[str, ...] = ()
-    full_name: str = ""
-
-    @property
-    def units(self) -> tuple[str, ...]:
-        """The agencies where the official acts: their own and those they serve."""
-        extra = tuple(u for u in self.unit_codes if "." in u and u != self.agency_code)
-        return (self.agency_code, *extra)
-
-    def holds(self, role: str, unit: str) -> bool:
-        return role in self.roles and unit in self.units
-
-
-def official_ref(personal_id: str) -> OfficialRef:
-    """The official with this personal ID, or PermissionDenied for anyone else."""
-    from motcua.identity.models import Official
-
-    official = (
-        Official.objects.select_related("account")
-        .filter(account__username=personal_id, account__is_active=True)
-        .first()
-    )
-    if official is None:
-        raise PermissionDenied("Chỉ cán bộ, công chức được giao mới thực hiện được thao tác này.")
-    return OfficialRef(
-        personal_id=official.account.username,
-        agency_code=official.agency_code,
-        roles=tuple(official.roles),
-        unit_codes=tuple(official.unit_codes),
-        full_name=official.account.full_name,
-    )
-
-
-def officials_at(unit: str, role: str) -> list[str]:
-    """Personal IDs of the active officials holding `role` at `unit` (agency code).
-    TODO: move to an identity selector; identity has none for officials yet."""
-    from motcua.identity.models import Official
-
-    found = []
-    for official in Official.objects.select_related("account").filter(account__is_active=True):
-        ref = OfficialRef(
-            official.account.username,
-            official.agency_code,
-            tuple(official.roles),
-            tuple(official.unit_codes),
-        )
-        if ref.holds(role, unit):
-            found.append(ref.personal_id)
-    return sorted(found)
-
-
-def role_label(role: str) -> str:
-    from motcua.identity.models import Official
-
-    return dict(Official.Role.choices).get(role, role)
 
 
 # ----------------------------------------------------------------------------- definitions
@@ -513,7 +451,7 @@ def _queue_query(official: OfficialRef, scope: str) -> QuerySet[Task]:
             | Q(assignee="", unit__in=official.units, role__in=official.roles)
         )
     elif scope == "unit":
-        if "leader" not in official.roles:
+        if not official.has_role("leader"):
             raise PermissionDenied("Chỉ lãnh đạo đơn vị xem được toàn bộ hồ sơ của đơn vị.")
         qs = qs.filter(unit__in=official.units)
     else:
@@ -567,7 +505,7 @@ def _may_see(official: OfficialRef, task: Task) -> bool:
     return (
         task.assignee == official.personal_id
         or official.holds(task.role, task.unit)
-        or official.holds("leader", task.unit)
+        or official.is_leader_of(task.unit)
     )
 
 
@@ -621,7 +559,7 @@ def assign(leader: OfficialRef, task_id: Any, to_personal_id: str) -> Task:
     """A leader of the task's unit assigns (or reassigns) it to an official holding the
     step's role there."""
     task = _task(task_id)
-    if not leader.holds("leader", task.unit):
+    if not leader.is_leader_of(task.unit):
         raise PermissionDenied("Chỉ lãnh đạo của đơn vị được phân công bước này.")
     if task.state != Task.State.OPEN:
         raise Conflict("Bước này đã được xử lý xong.")

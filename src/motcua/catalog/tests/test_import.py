@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from motcua.audit.models import AuditEntry
 from motcua.catalog import factories, services
 from motcua.catalog.models import Procedure, ProcedureVersion
+from motcua.core.errors import InvalidInput
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +136,24 @@ def test_revise_publishes_a_new_version():
     v2 = services.revise("1.001193", {"name": "Đăng ký khai sinh (sửa)"}, actor="user:admin")
     assert v2.version == 2
     assert v2.components.count() == 2
+
+
+def test_revise_refuses_invalid_changes_with_a_clear_error():
+    services.import_file(_document(_record()), "a.json")
+    with pytest.raises(InvalidInput, match="Nội dung sửa đổi không hợp lệ"):
+        services.revise("1.001193", {"processing_days": "ba ngày"}, actor="user:admin")
+    assert Procedure.objects.get(code="1.001193").current.version == 1
+
+
+def test_revise_does_not_disguise_a_bug_as_invalid_changes(monkeypatch):
+    services.import_file(_document(_record()), "a.json")
+
+    def buggy(body):
+        raise RuntimeError("a bug in validation")
+
+    monkeypatch.setattr(services.ProcedureIn, "model_validate", buggy)
+    with pytest.raises(RuntimeError):
+        services.revise("1.001193", {"name": "Đăng ký khai sinh (sửa)"}, actor="user:admin")
 
 
 def test_import_command_exits_non_zero_on_errors(tmp_path):

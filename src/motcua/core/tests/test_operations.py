@@ -15,14 +15,25 @@ def test_readyz_reports_the_database(client):
 
 
 def test_readyz_is_503_when_the_database_is_unreachable(client, monkeypatch):
-    from django.db import connection
+    from django.db import OperationalError, connection
 
     def broken(*args, **kwargs):
-        raise RuntimeError("database down")
+        raise OperationalError("could not connect to server")
 
     monkeypatch.setattr(connection, "cursor", broken)
     response = client.get("/readyz")
     assert response.status_code == 503
+
+
+def test_readyz_does_not_disguise_a_bug_as_a_database_outage(client, monkeypatch):
+    from django.db import connection
+
+    def buggy(*args, **kwargs):
+        raise TypeError("a bug, not an outage")
+
+    monkeypatch.setattr(connection, "cursor", buggy)
+    with pytest.raises(TypeError):
+        client.get("/readyz")
 
 
 def test_unknown_api_path_is_a_problem_json_404(client):

@@ -157,6 +157,26 @@ def test_pdf_header_followed_by_garbage_is_refused():
     assert refusal("g.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 8).reason == "unreadable"
 
 
+def test_a_malformed_pdf_is_refused_quietly(caplog):
+    with caplog.at_level("INFO", logger="motcua.core.uploads"):
+        assert refusal("g.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 8).reason == "unreadable"
+    assert caplog.records and all(r.levelname == "INFO" for r in caplog.records)
+
+
+def test_a_parser_failing_unexpectedly_still_refuses_the_file_but_is_logged_with_its_trace(
+    caplog, monkeypatch
+):
+    from pyhanko.pdf_utils import reader
+
+    def buggy(*args, **kwargs):
+        raise AssertionError("a parser bug")
+
+    monkeypatch.setattr(reader, "PdfFileReader", buggy)
+    assert refusal("ok.pdf", make_pdf()).reason == "unreadable"
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert errors and errors[0].exc_info is not None
+
+
 def test_encrypted_pdf_is_refused():
     assert refusal("secret.pdf", make_pdf(password="123456")).reason == "encrypted"
 

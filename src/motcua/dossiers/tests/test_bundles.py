@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from motcua.core.errors import InvalidInput
 from motcua.dossiers import bundles
 from motcua.dossiers import services as dossiers
 from motcua.dossiers.models import Dossier, Status
@@ -377,3 +378,63 @@ def test_without_the_owners_write_grant_the_birth_is_not_written(agencies):
         service__code="population.person.register_birth",
         revoked_at__isnull=True,
     ).exists()  # and the bundle did not grant it to itself
+
+
+def _blocked_notes(parent: Dossier) -> list[str]:
+    return [e.note for e in parent.events.filter(action="member_blocked")]
+
+
+def test_a_member_a_rule_refuses_is_blocked_with_the_reason(agencies, monkeypatch):
+    parent = apply(NEWBORN, newborn_data())
+
+    def refused(parent, child, member, facts):
+        raise InvalidInput("Thiếu giấy tờ của thành phần này.")
+
+    monkeypatch.setattr(bundles, "_file_member", refused)
+    decide(child(parent, BIRTH).code)
+    notes = _blocked_notes(parent)
+    assert notes and all("Thiếu giấy tờ của thành phần này." in n for n in notes)
+    assert child(parent, BIRTH).status in (Status.RESULT_READY, Status.RETURNED)
+
+
+def test_a_bug_releasing_a_member_keeps_the_signed_result_and_hides_its_internals(
+    agencies, monkeypatch
+):
+    parent = apply(NEWBORN, newborn_data())
+
+    def buggy(parent, child, member, facts):
+        raise KeyError("internal_column_name")
+
+    monkeypatch.setattr(bundles, "_file_member", buggy)
+    decide(child(parent, BIRTH).code)
+    notes = _blocked_notes(parent)
+    assert notes and all("internal_column_name" not in n for n in notes)
+    assert all("Hệ thống gặp lỗi" in n for n in notes)
+    assert child(parent, BIRTH).status in (Status.RESULT_READY, Status.RETURNED)
+
+
+def test_reading_facts_skips_missing_or_refused_events_but_not_a_broken_exchange(
+    agencies, monkeypatch
+):
+    from django.db import OperationalError
+
+    from motcua.core.errors import NotFound
+    from motcua.exchange import services as exchange
+
+    parent = apply(NEWBORN, newborn_data())
+    real = bundles._call
+
+    def failing(failure):
+        def call(service, subject, parent):
+            if service == bundles.FACT_EVENTS:
+                raise failure
+            return real(service, subject, parent)
+
+        return call
+
+    for expected in (NotFound("no events"), exchange.AccessDenied("no-grant", "Không được phép.")):
+        monkeypatch.setattr(bundles, "_call", failing(expected))
+        assert bundles._read_facts(parent, PARENT_ID)["person"]
+    monkeypatch.setattr(bundles, "_call", failing(OperationalError("connection refused")))
+    with pytest.raises(OperationalError):
+        bundles._read_facts(parent, PARENT_ID)

@@ -194,3 +194,41 @@ def test_the_marriage_partner_is_prefilled_once_they_are_named_as_a_party(forms,
     both = services.prefill(form, subject_id=AN, party_ids={"spouse": BINH})
     assert both.value("spouse.full_name") == "Trần Thị Bình"
     assert both.values["spouse.marital_status"].relation == "party:spouse"
+
+
+def test_another_refusal_of_the_exchange_still_opens_the_form(forms, family, monkeypatch):
+    from motcua.core.errors import Conflict
+    from motcua.exchange import services as exchange
+
+    def changing(*args, **kwargs):
+        raise Conflict("Chính sách khai thác đang thay đổi; hãy gọi lại.")
+
+    monkeypatch.setattr(exchange, "call", changing)
+    result = services.prefill(services.form_for("1.004222"), subject_id=AN)
+    assert result.values == {}
+    assert any("Không kết nối được" in p for p in result.problems)
+
+
+def test_a_bug_in_the_exchange_is_not_disguised_as_a_connection_problem(forms, family, monkeypatch):
+    from motcua.exchange import services as exchange
+
+    def buggy(*args, **kwargs):
+        raise TypeError("a bug, not a refusal")
+
+    monkeypatch.setattr(exchange, "call", buggy)
+    with pytest.raises(TypeError):
+        services.prefill(services.form_for("1.004222"), subject_id=AN)
+
+
+def test_an_unknown_service_is_named_by_its_id_and_a_bug_is_not_hidden(monkeypatch):
+    from motcua.eforms.prefilling import _service_name
+    from motcua.registries import modules
+
+    assert _service_name("khong.co.dich.vu") == "khong.co.dich.vu"
+
+    def buggy(service_id):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(modules, "service", buggy)
+    with pytest.raises(TypeError):
+        _service_name("population.person.residence")

@@ -136,3 +136,21 @@ def test_sms_turned_off_sends_none(dossier, sms_log, settings):
     services.dispatch()
 
     assert not Delivery.objects.filter(channel=Delivery.Channel.SMS).exists()
+
+
+def test_a_bug_in_a_channel_does_not_stop_the_worker_and_is_logged_with_its_trace(
+    dossier, has_email, monkeypatch, caplog
+):
+    def buggy(delivery):
+        raise TypeError("a bug in the email channel")
+
+    monkeypatch.setitem(services.CHANNELS, Delivery.Channel.EMAIL, buggy)
+    announce(dossier, "received")
+
+    report = services.dispatch()
+
+    assert (report.sent, report.failed) == (1, 1)  # the inbox copy still went out
+    email = Delivery.objects.get(channel=Delivery.Channel.EMAIL)
+    assert email.state == Delivery.State.FAILED and "TypeError" in email.last_error
+    traced = [r for r in caplog.records if r.exc_info and r.exc_info[0] is TypeError]
+    assert traced, "the failure is logged with its trace"

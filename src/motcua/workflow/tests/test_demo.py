@@ -43,3 +43,29 @@ def test_ensure_demo_officials_is_idempotent_and_listed(world, tmp_path, setting
     assert "CÁN BỘ, CÔNG CHỨC" in text and "Số định danh" in text
     assert first.personal_id in text and "Cán bộ một cửa" in text
     assert passwords[first.personal_id] not in text  # only with --show-passwords
+
+
+def test_an_official_of_a_removed_agency_is_listed_by_code_and_a_broken_database_is_not(
+    world, tmp_path, settings, monkeypatch
+):
+    from django.db import OperationalError
+
+    from motcua.core.errors import NotFound
+    from motcua.units import selectors as units
+
+    settings.VAR_DIR = tmp_path
+    demo.ensure_demo_officials()
+    first = demo.demo_officials()[0]
+
+    def removed(code):
+        raise NotFound(f"Không có cơ quan, đơn vị mã {code}.")
+
+    monkeypatch.setattr(units, "get_agency", removed)
+    assert first.personal_id in demo.accounts_table()
+
+    def database_down(code):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(units, "get_agency", database_down)
+    with pytest.raises(OperationalError):
+        demo.accounts_table()
