@@ -55,24 +55,23 @@ class Snapshot:
     running the import services that made them again."""
 
     def __init__(self, models: list[Any]) -> None:
-        from django.core.serializers import sort_dependencies
-
-        by_app: dict[Any, list[Any]] = {}
-        for model in models:
-            by_app.setdefault(model._meta.app_config, []).append(model)
-        self.models = sort_dependencies(list(by_app.items()), allow_cycles=True)
-        self.rows = {m: list(m._base_manager.order_by("pk")) for m in self.models}
+        self.models = models
+        self.rows = {m: list(m._base_manager.order_by("pk")) for m in models}
 
     def restore(self) -> None:
         from django.core.management.color import no_style
-        from django.db import connection
+        from django.db import connection, transaction
 
-        for model in self.models:
-            model._base_manager.bulk_create(self.rows[model], batch_size=500)
-        # Explicit keys do not move PostgreSQL's sequences: the next insert would collide.
-        with connection.cursor() as cursor:
-            for sql in connection.ops.sequence_reset_sql(no_style(), self.models):
-                cursor.execute(sql)
+        # One transaction: foreign keys are checked at its end (Django declares them
+        # deferred), so rows pointing at each other (a procedure and its current version)
+        # go in in any order, also in a transactional test's autocommit.
+        with transaction.atomic():
+            for model in self.models:
+                model._base_manager.bulk_create(self.rows[model], batch_size=500)
+            # Explicit keys do not move PostgreSQL's sequences: the next insert would collide.
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sequence_reset_sql(no_style(), self.models):
+                    cursor.execute(sql)
 
 
 _SNAPSHOTS: dict[str, Snapshot] = {}
