@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -49,16 +50,98 @@ def clock(request: pytest.FixtureRequest) -> Iterator[dt.datetime]:
         yield instant
 
 
+class Snapshot:
+    """Rows of some models, taken once and put back with bulk inserts: far cheaper than
+    running the import services that made them again."""
+
+    def __init__(self, models: list[Any]) -> None:
+        self.models = models
+        self.rows = {m: list(m._base_manager.order_by("pk")) for m in models}
+
+    def restore(self) -> None:
+        from django.core.management.color import no_style
+        from django.db import connection, transaction
+
+        # One transaction: foreign keys are checked at its end (Django declares them
+        # deferred), so rows pointing at each other (a procedure and its current version)
+        # go in in any order, also in a transactional test's autocommit.
+        with transaction.atomic():
+            for model in self.models:
+                model._base_manager.bulk_create(self.rows[model], batch_size=500)
+            # Explicit keys do not move PostgreSQL's sequences: the next insert would collide.
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sequence_reset_sql(no_style(), self.models):
+                    cursor.execute(sql)
+
+
+_SNAPSHOTS: dict[str, Snapshot] = {}
+DEMO = Path(__file__).resolve().parent
+
+
+def _unit_models() -> list[Any]:
+    from django.apps import apps
+
+    return list(apps.get_app_config("units").get_models())
+
+
+def _load_demo_catalog_and_forms() -> None:
+    from motcua.catalog import services as catalog
+    from motcua.eforms import services as eforms
+
+    catalog.import_file(
+        (DEMO / "catalog/fixtures/demo_procedures.json").read_text(encoding="utf-8"),
+        "demo_procedures.json",
+        actor="test",
+    )
+    eforms.import_forms(DEMO / "eforms/fixtures/demo_forms.json", actor="test")
+
+
 @pytest.fixture(scope="session")
-def units_loaded(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
-    """The real 34 provinces and 3,321 communes with their agencies, loaded once a session."""
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Each test database (one per xdist worker) gets the real units and agencies once, kept
+    for every test (each rolls back to them); the demo catalog and forms are imported once
+    too, their rows kept aside for `demo_catalog` and the database left without them."""
+    from django.apps import apps
+    from django.db import transaction
+
     from motcua.units import services
     from motcua.units.models import Province
 
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+    with django_db_blocker.unblock():
         if not Province.objects.exists():
             services.load_units()
             services.generate_agencies()
+        _SNAPSHOTS["units"] = Snapshot(_unit_models())
+        models = [
+            *apps.get_app_config("catalog").get_models(include_auto_created=True),
+            *apps.get_app_config("eforms").get_models(include_auto_created=True),
+        ]
+        with transaction.atomic():
+            before = {m: m._base_manager.count() for m in models}
+            _load_demo_catalog_and_forms()
+            changed = [m for m in models if m._base_manager.count() != before[m]]
+            _SNAPSHOTS["catalog"] = Snapshot(changed)
+            transaction.set_rollback(True)
+
+
+def ensure_units() -> None:
+    """The units and agencies, put back when a transactional test's flush emptied them."""
+    from motcua.units.models import Province
+
+    if not Province.objects.exists():
+        _SNAPSHOTS["units"].restore()
+
+
+def load_demo_catalog() -> None:
+    """The demo catalog and forms, as importing them gives (the session's import, reused)."""
+    _SNAPSHOTS["catalog"].restore()
+
+
+@pytest.fixture(scope="session")
+def units_loaded(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The real 34 provinces and 3,321 communes with their agencies, loaded once a session."""
+    with django_db_blocker.unblock():
+        ensure_units()
 
 
 @pytest.fixture

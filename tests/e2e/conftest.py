@@ -16,7 +16,7 @@ from django.test import override_settings
 # to run in it (SynchronousOnlyOperation).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from motcua.conftest import units_loaded  # noqa: E402, F401
+from motcua.conftest import django_db_setup, ensure_units, units_loaded  # noqa: E402, F401
 from motcua.dossiers.tests.conftest import World, world  # noqa: E402, F401
 from motcua.identity.testing import CLIENT_SECRET, make_client  # noqa: E402
 
@@ -74,13 +74,8 @@ def page(browser: Any) -> Iterator[Any]:
 @pytest.fixture
 def units_present(transactional_db: None) -> None:
     """The real units and agencies. A transactional test's flush empties every table, so the
-    session-wide `units_loaded` cannot be relied on here: load them when missing."""
-    from motcua.units import services
-    from motcua.units.models import Province
-
-    if not Province.objects.exists():
-        services.load_units()
-        services.generate_agencies()
+    session-wide `units_loaded` cannot be relied on here: put back when missing."""
+    ensure_units()
 
 
 @pytest.fixture

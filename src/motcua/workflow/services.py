@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 import json
 import logging
 import math
 import uuid
-from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,6 +34,7 @@ from motcua.identity.officials import official_ref as official_ref
 from motcua.identity.officials import officials_at as officials_at
 from motcua.identity.officials import role_label as role_label
 from motcua.notify import services as outbox
+from motcua.results import services as results
 from motcua.units import selectors as units
 
 from . import definitions
@@ -688,12 +687,9 @@ def _dossier_effect(
     elif action in ("sign", "issue_result"):
         status = dossier.status
         if status != Status.RESULT_READY:
-            issue = _results_function("issue_for_dossier")
-            if issue is None:
-                raise Conflict("Chưa có dịch vụ kết quả")
             if status == Status.RECEIVED:
                 dossiers.advance(code, Status.PROCESSING, actor=actor)
-            issue(code, signer_personal_id=actor, data=data or None)
+            results.issue_for_dossier(code, signer_personal_id=actor, data=data or None)
             dossiers.advance(code, Status.RESULT_READY, actor=actor, note=reason)
         if action == "issue_result" or target == DONE:
             dossiers.advance(code, Status.RETURNED, actor=actor)
@@ -701,19 +697,6 @@ def _dossier_effect(
         # forward, approve, consult, return_for_rework: the first move into processing.
         # Consulting another agency does not stop the clock: the dossier stays in processing.
         dossiers.advance(code, Status.PROCESSING, actor=actor, note=reason)
-
-
-def _results_function(name: str) -> Callable[..., Any] | None:
-    """A function of `motcua.results.services`, looked up when needed (that app is built
-    alongside this one); None while it does not exist."""
-    try:
-        module = importlib.import_module("motcua.results.services")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("motcua.results.services", "motcua.results"):
-            return None
-        raise
-    found = getattr(module, name, None)
-    return found if callable(found) else None
 
 
 # ----------------------------------------------------------------------------- timers
@@ -872,11 +855,10 @@ def _apology_pdf(
         footer=f"Thư xin lỗi hồ sơ {dossier.code}",
         metadata={"creation_date": f"{today.isoformat()}T00:00:00"},
     )
-    sign = _results_function("sign_pdf")
-    if sign is None or not signer:
+    if not signer:
         return pdf, False
     try:
-        return bytes(sign(pdf, signer_personal_id=signer)), True
+        return results.sign_pdf(pdf, signer_personal_id=signer), True
     except DomainError as exc:  # e.g. the leader's certificate was revoked: send it unsigned
         logger.warning("apology letter for %s left unsigned: %s", dossier.code, exc)
         return pdf, False

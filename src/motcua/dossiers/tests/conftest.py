@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
+from motcua.conftest import ensure_units, load_demo_catalog
 from motcua.identity.testing import CHILD_ID, PARENT_ID, make_person, registry_family
 
 MOTHER_ID = "001190012347"
@@ -17,7 +17,6 @@ WARD = "00070"
 WARD_CENTRE = f"01.{WARD}.tthcc"
 PROVINCE_CENTRE = "01.tthcc"
 OTHER_WARD_CENTRE = "79.26740.tthcc"
-SRC = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -28,31 +27,19 @@ class World:
 
 
 def _ensure_units() -> None:
-    from motcua.units import services
-    from motcua.units.models import Agency
-
-    if not Agency.objects.filter(code=WARD_CENTRE).exists():
-        services.load_units()
-        services.generate_agencies()
+    ensure_units()  # a transactional test elsewhere may have flushed the session's units
 
 
 def _catalog_and_forms() -> None:
-    from motcua.catalog import services as catalog
-    from motcua.eforms import services as eforms
-
-    catalog.import_file(
-        (SRC / "catalog/fixtures/demo_procedures.json").read_text(encoding="utf-8"),
-        "demo_procedures.json",
-        actor="test",
-    )
-    eforms.import_forms(SRC / "eforms/fixtures/demo_forms.json", actor="test")
+    """The demo catalog and its forms, imported once a session and put back from there."""
+    load_demo_catalog()
 
 
 @pytest.fixture
 def world(db, units_loaded) -> World:
     from motcua.registries.population.models import Person
 
-    _ensure_units()  # a transactional test elsewhere may have flushed the session's units
+    _ensure_units()
     _catalog_and_forms()
     family = registry_family()
     father = family["parent"]

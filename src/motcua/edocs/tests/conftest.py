@@ -23,12 +23,9 @@ class Staff:
 
 
 def _ensure_units() -> None:
-    from motcua.units import services
-    from motcua.units.models import Agency
+    from motcua.conftest import ensure_units
 
-    if not Agency.objects.filter(code=HCMC).exists():
-        services.load_units()
-        services.generate_agencies()
+    ensure_units()  # put back after a transactional test's flush
 
 
 def _staff(agency: str, prefix: str, serial: int) -> Staff:

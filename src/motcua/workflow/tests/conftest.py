@@ -1,10 +1,8 @@
 """The dossiers' test world (units, demo catalog and forms, a family in the registries) plus
-the demo processes, officials at a few units and a stand-in for the results service."""
+the demo processes and the real results app signing with its demo CA."""
 
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -21,28 +19,36 @@ def processes(world):  # noqa: F811 - pytest fixture injection
     services.import_processes(FIXTURE.read_text(encoding="utf-8"), actor="test")
 
 
+@pytest.fixture(scope="session")
+def ca_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The results app's demo CA, made once a session (per xdist worker)."""
+    return tmp_path_factory.mktemp("workflow-ca")
+
+
+@pytest.fixture(autouse=True)
+def _demo_ca(settings, ca_folder: Path) -> None:
+    """Results are issued and letters signed by the real results service, with the demo CA's
+    local keys and no timestamp authority."""
+    settings.RESULTS_CA_DIR = ca_folder
+    settings.RESULTS_SIGNING_PROVIDER = "local"
+    settings.RESULTS_TSA_URL = ""
+
+
 @pytest.fixture
-def results(monkeypatch):
-    """A stand-in for `motcua.results.services` (built by another engineer)."""
-    issued: list[tuple[str, str, dict | None]] = []
-    module = types.ModuleType("motcua.results.services")
+def results():
+    """The results issued so far: (dossier code, signer's personal ID), oldest first, each a
+    valid result whose PAdES signature checks out."""
+    from motcua.results import services as results_service
+    from motcua.results.models import ResultDocument
 
-    def issue_for_dossier(code, *, signer_personal_id, data=None):
-        issued.append((code, signer_personal_id, data))
-        return {"code": code}
+    def issued() -> list[tuple[str, str]]:
+        found = []
+        for document in ResultDocument.objects.order_by("issued_at", "dossier_code"):
+            assert results_service.result_of(document.dossier_code) == document
+            with document.file.open("rb") as f:
+                check = results_service.verify_pdf(f.read(), expected=document)
+            assert check.valid, check.reasons
+            found.append((document.dossier_code, document.signer_personal_id))
+        return found
 
-    def sign_pdf(pdf_bytes, *, signer_personal_id):
-        return pdf_bytes + b"%signed"
-
-    module.issue_for_dossier = issue_for_dossier  # type: ignore[attr-defined]
-    module.sign_pdf = sign_pdf  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "motcua.results.services", module)
     return issued
-
-
-@pytest.fixture
-def no_results(monkeypatch):
-    """As if the results app had no service module yet."""
-    from motcua.workflow import services
-
-    monkeypatch.setattr(services, "_results_function", lambda name: None)

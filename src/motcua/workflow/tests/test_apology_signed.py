@@ -22,15 +22,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 @pytest.fixture
-def signing(settings, tmp_path):
-    pytest.importorskip("motcua.results.services")
-    settings.RESULTS_CA_DIR = tmp_path / "ca"
-    settings.RESULTS_SIGNING_PROVIDER = "local"
-    settings.RESULTS_TSA_URL = ""
-
-
-@pytest.fixture
-def overdue(processes, signing):
+def overdue(processes):
     """A received birth dossier whose processing step and due date passed a week ago."""
     officer = official("001080900091", WARD_CENTRE, "one_stop_officer")
     official("001180900092", WARD_UBND, "specialist")

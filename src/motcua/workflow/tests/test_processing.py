@@ -64,7 +64,7 @@ def test_the_commune_process_runs_to_a_result_in_the_e_wallet(ward, results):
     assert services.act(ward["chairman"], dossier.code, "sign") is None
     dossier.refresh_from_db()
     assert dossier.status == Status.RETURNED
-    assert results == [(dossier.code, ward["chairman"].personal_id, None)]
+    assert results() == [(dossier.code, ward["chairman"].personal_id)]
     actions = [e.action for e in dossiers.timeline(dossier)]
     # received at the centre, forwarded to the ward's committee, where it is decided
     assert actions[-5:] == ["received", "forwarded", "processing", "result_ready", "returned"]
@@ -149,7 +149,7 @@ def test_claim_assign_and_queues(ward):
         services.queue(second, scope="unit")
 
 
-def test_rework_goes_back_to_the_specialist_who_processed(ward, results):
+def test_rework_goes_back_to_the_specialist_who_processed(ward):
     dossier = submitted()
     services.act(ward["officer"], dossier.code, "accept")
     services.act(ward["civil"], dossier.code, "forward")
@@ -159,17 +159,6 @@ def test_rework_goes_back_to_the_specialist_who_processed(ward, results):
     assert (back.step, back.assignee) == ("process", ward["civil"].personal_id)
 
 
-def test_without_the_results_service_signing_is_refused_and_changes_nothing(ward, no_results):
-    dossier = submitted()
-    services.act(ward["officer"], dossier.code, "accept")
-    services.act(ward["civil"], dossier.code, "forward")
-    with pytest.raises(Conflict, match="Chưa có dịch vụ kết quả"):
-        services.act(ward["chairman"], dossier.code, "sign")
-    dossier.refresh_from_db()
-    assert dossier.status == Status.PROCESSING
-    assert Task.objects.get(dossier_id=dossier.id, state="open").step == "sign"
-
-
 def test_a_withdrawn_dossier_has_no_open_task(ward):
     dossier = submitted()
     dossiers.withdraw(FATHER, dossier.code)
@@ -177,9 +166,7 @@ def test_a_withdrawn_dossier_has_no_open_task(ward):
     assert (task.state, task.action) == (Task.State.CANCELLED, "withdrawn")
 
 
-def test_a_land_dossier_received_in_hanoi_for_a_parcel_in_ca_mau_is_decided_by_ca_mau(
-    processes, results
-):
+def test_a_land_dossier_received_in_hanoi_for_a_parcel_in_ca_mau_is_decided_by_ca_mau(processes):
     hanoi = official("001080900011", PROVINCE_CENTRE, "one_stop_officer")
     ca_mau = official("096080900012", "96.so-nnmt", "specialist")
     data = data_for(LAND)
@@ -263,7 +250,7 @@ def test_the_province_process_signs_at_the_department_and_returns_at_the_centre(
     services.act(officer, dossier.code, "issue_result")
     dossier.refresh_from_db()
     assert dossier.status == Status.RETURNED
-    assert results == [(dossier.code, director.personal_id, None)]
+    assert results() == [(dossier.code, director.personal_id)]
     # The applicant's history says where the dossier went: centre → department → police
     # → department → centre, each a row that leaves the status as it was.
     moves = [e for e in dossiers.timeline(dossier) if e.action == "forwarded"]
@@ -278,7 +265,7 @@ def test_the_province_process_signs_at_the_department_and_returns_at_the_centre(
     assert all(m.from_status == m.to_status for m in moves)
 
 
-def test_replaying_every_dossiers_history_gives_its_stored_status(ward, results):
+def test_replaying_every_dossiers_history_gives_its_stored_status(ward):
     finished, refused, waiting, supplemented = submitted(), submitted(), submitted(), submitted()
     for code in (finished.code,):
         services.act(ward["officer"], code, "accept")

@@ -144,4 +144,4 @@ def test_replaying_every_demo_dossiers_history_gives_its_stored_status(processes
         finished = dossier.status in (Status.RETURNED, Status.REFUSED, Status.WITHDRAWN)
         assert (open_task(dossier) is None) == finished, code
     # Every result was signed by the leader of the step that signs.
-    assert len(results) == sum(s == Status.RETURNED for s in expected.values())
+    assert len(results()) == sum(s == Status.RETURNED for s in expected.values())

@@ -40,7 +40,7 @@ def overdue(processes):
     return dossier, task, clerk, chairman, now
 
 
-def test_tick_marks_a_task_late_once_and_apologises_once(overdue, results):
+def test_tick_marks_a_task_late_once_and_apologises_once(overdue):
     dossier, task, clerk, chairman, now = overdue
     first = services.tick(now)
     assert (first.late, first.escalated, first.apologies) == (1, 1, 1)
@@ -61,13 +61,6 @@ def test_tick_marks_a_task_late_once_and_apologises_once(overdue, results):
     assert InboxMessage.objects.filter(title__contains="xin lỗi").count() == 1
 
 
-def test_without_a_signing_service_the_letter_goes_out_unsigned(overdue, no_results):
-    *_rest, now = overdue
-    report = services.tick(now)
-    assert report.apologies == 1 and report.unsigned_apologies == 1
-    assert not ApologyLetter.objects.get().signed
-
-
 def test_a_task_not_yet_due_is_left_alone(processes):
     official("001080900061", WARD_CENTRE, "one_stop_officer")
     submitted()
@@ -75,7 +68,7 @@ def test_a_task_not_yet_due_is_left_alone(processes):
     assert not Task.objects.filter(late=True).exists()
 
 
-def test_the_tick_command_runs_once(overdue, results):
+def test_the_tick_command_runs_once(overdue):
     from io import StringIO
 
     from django.core.management import call_command

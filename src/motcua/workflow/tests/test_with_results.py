@@ -1,5 +1,5 @@
-"""The whole commune process against the real results service (skipped while it is absent):
-the leader's signature issues a signed PDF into the applicant's e-wallet."""
+"""The whole commune process against the real results service: the leader's signature
+issues a signed PDF into the applicant's e-wallet."""
 
 from __future__ import annotations
 
@@ -15,15 +15,7 @@ from .helpers import WARD_CENTRE, WARD_UBND, official, submitted
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def signing(settings, tmp_path_factory):
-    pytest.importorskip("motcua.results.services")
-    settings.RESULTS_CA_DIR = tmp_path_factory.mktemp("workflow-ca")
-    settings.RESULTS_SIGNING_PROVIDER = "local"
-    settings.RESULTS_TSA_URL = ""
-
-
-def test_the_leaders_signature_puts_a_signed_result_in_the_e_wallet(processes, signing):
+def test_the_leaders_signature_puts_a_signed_result_in_the_e_wallet(processes):
     officer = official("001080900071", WARD_CENTRE, "one_stop_officer")
     clerk = official("001180900072", WARD_UBND, "specialist")
     chairman = official("001075900073", WARD_UBND, "leader")
