@@ -484,6 +484,7 @@ def ensure_no_conflict_of_interest(dossier: Dossier, personal_id: str) -> None:
         )
 
 
+@transaction.atomic
 def consent_and_refresh(
     applicant: Applicant,
     reference: str,
