@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django import db
 from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -342,3 +343,28 @@ def anchor_age_check(options: dict[str, Any], anchors: list[dict[str, Any]]) -> 
     max_age = float(settings.LOG_ANCHOR_MAX_AGE if limit is None else limit)
     sentence, stale = age_report(anchor_age_seconds(anchors), max_age)
     return sentence, stale and bool(options.get("strict"))
+
+
+class AnchorCommand(BaseCommand):
+    """A log's `*_anchor [--loop N]` command: anchor its chains once, or on the schedule, and
+    print each anchor as a JSON line to publish outside the database."""
+
+    def anchor(self) -> Any:
+        """Anchor the log's chains now; the anchor row."""
+        raise NotImplementedError
+
+    def pending(self) -> int:
+        """Entries written since the last anchor."""
+        raise NotImplementedError
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        add_loop_arguments(parser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        run_anchoring(options, self._publish, self.pending)
+
+    def _publish(self) -> None:
+        anchor = self.anchor()
+        fields = ("created_at", "heads", "key_id", "hash", "signature")
+        self.stdout.write(anchor_line({name: getattr(anchor, name) for name in fields}))
+        self.stdout.flush()
