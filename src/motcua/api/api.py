@@ -101,18 +101,24 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         errors = [{"loc": str(k).split("."), "msg": str(v)} for k, v in errors.items()]
     if errors is not None:
         extra["errors"] = errors
-    return problem_response(request, exc.status, exc.code, exc.title, exc.detail, **extra)
+    response = problem_response(request, exc.status, exc.code, exc.title, exc.detail, **extra)
+    if exc.code == "insufficient_scope":  # RFC 6750 §3: the scopes the token would need
+        scope = str(exc.extra.get("scope", ""))
+        response["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{scope}"'
+    return response
 
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return problem_response(
+    response = problem_response(
         request,
         401,
         "unauthenticated",
         "Chưa đăng nhập",
         "Cần đăng nhập (bearer token) để dùng chức năng này.",
     )
+    response["WWW-Authenticate"] = 'Bearer realm="motcua"'  # RFC 6750 §3
+    return response
 
 
 @api.exception_handler(HttpError)

@@ -74,6 +74,16 @@ def test_a_login_only_token_reads_none_of_the_persons_data(client, people):
     assert not grantor.mandates_given.exists()
 
 
+def test_a_refusal_tells_the_client_which_scope_to_ask_for(client, people):
+    grantor, _grantee, _document = people
+    token = bearer(grantor, scope="openid", client_id="third-party")
+    refused = api(client, token, "/wallet")
+    assert refused["WWW-Authenticate"] == 'Bearer error="insufficient_scope", scope="wallet"'
+    anonymous = client.get("/api/v1/wallet")
+    assert anonymous.status_code == 401
+    assert anonymous["WWW-Authenticate"].startswith("Bearer")
+
+
 def test_a_token_reads_only_the_parts_the_person_allowed(client, people):
     grantor, _grantee, document = people
     token = bearer(grantor, scope="openid wallet", client_id="third-party")
