@@ -14,8 +14,9 @@ are recorded only in the message log (see README.md)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -121,6 +122,7 @@ _CONSENT_SQL = (
 )
 # How many times a call is decided again when the policy changes while it is decided.
 _DECISION_TRIES = 5
+T = TypeVar("T")
 
 
 def call(
@@ -147,13 +149,32 @@ def call(
         raise InvalidInput("Cần mục đích (purpose) và chủ thể (subject) hợp lệ.")
     code = consumer.code if isinstance(consumer, Consumer) else consumer
     who = _requester(requester, acting_for)
+    return _under_policy(
+        lambda current: _decide(current, code, service, purpose, subject, who, dossier[:40])
+    )
+
+
+def _under_policy(decide: Callable[[policy.Policy], T]) -> T:
+    """Decide under the cached policy, and again under a fresh one when the policy changed
+    while deciding (or the log's guard found it changed at the insert)."""
     current = policy.current()
     for _ in range(_DECISION_TRIES):
         try:
-            return _decide(current, code, service, purpose, subject, who, dossier[:40])
+            return decide(current)
         except (policy.PolicyChanged, log.GuardFailed):
             current = policy.refresh()
     raise Conflict("Chính sách khai thác đang thay đổi; hãy gọi lại.")
+
+
+def _refusal(current: policy.Policy, who: Any, svc: Any, purpose: str) -> str:
+    """Why the consumer's grants do not cover this service for this purpose ("" if they do)."""
+    now = timezone.now()
+    grants = [g for g in current.grants_for(who, svc) if g.valid_at(now)]
+    if not grants:
+        return "no-grant"
+    if not any(purpose in grant.purposes for grant in grants):
+        return "wrong-purpose"
+    return ""
 
 
 def _requester(requester: str, acting_for: str = "") -> str:
@@ -183,7 +204,6 @@ def _decide(
     if svc is None:
         current.confirm()
         raise UnknownService(f"Không có dịch vụ dữ liệu {service}.")
-    now = timezone.now()
     request_hash = log.digest(
         {
             "consumer": who.code,
@@ -214,17 +234,14 @@ def _decide(
         current.confirm()
         raise UnknownService(f"{svc.code} là dịch vụ cập nhật dữ liệu, không phải dịch vụ đọc.")
 
-    grants = [g for g in current.grants_for(who, svc) if g.valid_at(now)]
-    if not grants:
-        write("denied:no-grant", log.digest(None), guard)
+    reason = _refusal(current, who, svc, purpose)
+    if reason:
+        write(f"denied:{reason}", log.digest(None), guard)
         raise AccessDenied(
-            "no-grant", f"Đơn vị {who.code} không có quyền khai thác dịch vụ {svc.code}."
-        )
-    if not any(purpose in grant.purposes for grant in grants):
-        write("denied:wrong-purpose", log.digest(None), guard)
-        raise AccessDenied(
-            "wrong-purpose",
-            f"Quyền khai thác dịch vụ {svc.code} không bao gồm mục đích {purpose}.",
+            reason,
+            f"Đơn vị {who.code} không có quyền khai thác dịch vụ {svc.code}."
+            if reason == "no-grant"
+            else f"Quyền khai thác dịch vụ {svc.code} không bao gồm mục đích {purpose}.",
         )
     if svc.sensitive:
         if not _has_consent(subject, who.pk, svc.pk, purpose):
@@ -284,13 +301,9 @@ def write(
         raise InvalidInput("Cần mục đích (purpose) và dữ liệu cập nhật hợp lệ.")
     code = consumer.code if isinstance(consumer, Consumer) else consumer
     who = _requester(requester)
-    current = policy.current()
-    for _ in range(_DECISION_TRIES):
-        try:
-            return _decide_write(current, code, service, purpose, payload, who, dossier[:40])
-        except (policy.PolicyChanged, log.GuardFailed):
-            current = policy.refresh()
-    raise Conflict("Chính sách khai thác đang thay đổi; hãy gọi lại.")
+    return _under_policy(
+        lambda current: _decide_write(current, code, service, purpose, payload, who, dossier[:40])
+    )
 
 
 def _decide_write(
@@ -330,13 +343,7 @@ def _decide_write(
             guard=guard,
         )
 
-    now = timezone.now()
-    grants = [g for g in current.grants_for(who, svc) if g.valid_at(now)]
-    reason = ""
-    if not grants:
-        reason = "no-grant"
-    elif not any(purpose in grant.purposes for grant in grants):
-        reason = "wrong-purpose"
+    reason = _refusal(current, who, svc, purpose)
     if reason:
         entry(f"denied:{reason}", subject, log.digest(None))
         raise AccessDenied(
