@@ -11,11 +11,6 @@ from django.utils import timezone
 from motcua.core.formats import format_money
 
 
-def format_vnd(amount: int) -> str:
-    """150000 -> "150.000 đồng" (core.formats.format_money)."""
-    return format_money(amount)
-
-
 class Payment(models.Model):
     """A payment (khoản thanh toán) of a fee for a dossier, made through one provider."""
 
@@ -62,7 +57,7 @@ class Payment(models.Model):
 
     @property
     def amount_display(self) -> str:
-        return format_vnd(self.amount)
+        return format_money(self.amount)
 
     @property
     def is_pending(self) -> bool:

@@ -579,7 +579,7 @@ def assign(leader: OfficialRef, task_id: Any, to_personal_id: str) -> Task:
     _tell(
         target.personal_id,
         f"Được giao xử lý hồ sơ {task.dossier_code}",
-        f"Bạn được giao bước “{task.label}”, hạn {_fmt(task.due_at)}.",
+        f"Bạn được giao bước “{task.label}”, hạn {format_datetime(task.due_at)}.",
         key=f"wf-assigned:{task.id}:{target.personal_id}",
     )
     return task
@@ -738,7 +738,8 @@ def tick(now: dt.datetime | None = None) -> TickReport:
                 _tell(
                     person,
                     f"Hồ sơ {task.dossier_code} quá hạn bước “{task.label}”",
-                    f"Bước “{task.label}” tại {task.unit} đã quá hạn {_fmt(task.due_at)}.",
+                    f"Bước “{task.label}” tại {task.unit} đã quá hạn "
+                    f"{format_datetime(task.due_at)}.",
                     key=f"wf-late:{task.id}:{person}",
                 )
     for task in Task.objects.filter(
@@ -756,7 +757,7 @@ def tick(now: dt.datetime | None = None) -> TickReport:
                     f"Báo cáo: hồ sơ {task.dossier_code} chậm quá một ngày làm việc",
                     f"Bước “{task.label}” ({role_label(task.role)}"
                     f"{', ' + task.assignee if task.assignee else ''}) quá hạn từ "
-                    f"{_fmt(task.due_at)}. Đề nghị chỉ đạo xử lý.",
+                    f"{format_datetime(task.due_at)}. Đề nghị chỉ đạo xử lý.",
                     key=f"wf-escalated:{task.id}:{leader}",
                 )
     codes = (
@@ -906,7 +907,3 @@ def _tell(
         kind=kind,
         link=link,
     )
-
-
-def _fmt(when: dt.datetime) -> str:
-    return format_datetime(when)
